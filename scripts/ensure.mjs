@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Makes a checkout ready to run: installs dependencies when missing or stale, then builds. Used by `npm start` and `npm test`.
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const quiet = process.argv.includes('--quiet')
+const manifests = ['package.json', 'package-lock.json', 'protocol/package.json', 'node/package.json', 'portal/package.json', 'cli/package.json']
+const stampFile = join(root, 'node_modules', '.ferry-install-stamp')
+
+function log (line) { if (!quiet) process.stderr.write(`ferry: ${line}\n`) }
+function run (cmd, args) { execFileSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] }) }
+
+const hash = createHash('sha256')
+for (const file of manifests) {
+  const path = join(root, file)
+  if (existsSync(path)) hash.update(file).update(readFileSync(path))
+}
+const digest = hash.digest('hex')
+const installed = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : ''
+if (installed !== digest) {
+  log(installed === '' ? 'installing dependencies' : 'dependencies changed: reinstalling')
+  run('npm', existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'])
+  writeFileSync(stampFile, digest + '\n')
+}
+log('building')
+run('npm', ['run', 'build', '--silent'])
