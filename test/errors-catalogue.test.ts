@@ -1,4 +1,4 @@
-// Every error code used in the source is documented in docs/errors.md, and every documented code is used.
+// Every error code used in the source is documented in docs/errors.md or docs/errors/*.md, and every documented code is used.
 import { describe, it, expect } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,7 +27,7 @@ function codesInSource (): Map<string, string> {
 }
 
 describe('docs/errors.md', () => {
-  const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8')
+  const doc = ['errors.md', ...readdirSync(join(root, 'docs/errors')).map(f => 'errors/' + f)].map(f => readFileSync(join(root, 'docs', f), 'utf8')).join('\n')
   const documented = new Set([...doc.matchAll(/`(FERRY_[A-Z0-9_]+)`/g)].map(m => m[1]!))
 
   it('lists every code the source uses', () => {

@@ -1,0 +1,46 @@
+// The contract between a sending session and its rate controller: the session reports, the controller sets the pacing rate (SPEC.md §rate control).
+
+/** How a transfer shares the path with other traffic. */
+export type RatePolicy = 'fixed' | 'high' | 'fair' | 'low'
+
+export interface RateSettings {
+  policy: RatePolicy
+  /** The rate the user asked for (bits/s): `fixed` sends at it, the others never exceed it. */
+  targetBitsPerSec: number
+  /** The controller never paces below this (bits/s), whatever the path reports. */
+  minBitsPerSec: number
+}
+
+/** What the receiver said in one acknowledgement, as the sender's session decodes it. */
+export interface ReceiverReport {
+  /** Sender's clock when the report arrived (ms). */
+  nowMs: number
+  /** Payload bytes newly acknowledged by this report. */
+  ackedBytes: number
+  /** Payload bytes this report newly declared missing (NACKed for the first time). */
+  lostBytes: number
+  /** Receive rate the receiver measured over its last report interval (bits/s). */
+  receiveRateBitsPerSec: number
+  /**
+   * One-way delay samples (ms, receiver clock minus sender timestamp): only their variation matters, since the
+   * clocks are not synchronized; the minimum seen is the base delay, and sample − base is the queueing delay.
+   */
+  oneWayDelayMs: number[]
+  /** Smoothed round-trip time measured by the session (ms). */
+  rttMs: number
+}
+
+/**
+ * Sets the sending rate from receiver reports. Pure: time arrives as arguments, never read from a clock.
+ * Call `onPacketSent` for every datagram put on the wire, `onReport` for every acknowledgement, and read
+ * `rateBitsPerSec(nowMs)` before pacing the next datagram. `configure` may be called at any time during a transfer.
+ */
+export interface RateController {
+  configure (settings: RateSettings, nowMs: number): void
+  onPacketSent (sizeBytes: number, nowMs: number): void
+  onReport (report: ReceiverReport): void
+  /** The pacing rate to use now (bits/s), always within [minBitsPerSec, targetBitsPerSec]. */
+  rateBitsPerSec (nowMs: number): number
+  /** Read-only view for progress and ops (`/api/v1/transfers`). */
+  readonly settings: RateSettings
+}
