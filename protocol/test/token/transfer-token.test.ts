@@ -63,3 +63,14 @@ describe('transfer token', () => {
     expect(tokenCoversPath(claims({ paths: ['*'] }), 'x')).toBe(true)
   })
 })
+
+describe('transfer receipt', () => {
+  it('verifies against the node key and refuses another issuer', async () => {
+    const { signTransferReceipt, verifyTransferReceipt } = await import('../../src/token/transfer-receipt.js')
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+    const jwk = await exportJWK(pair.publicKey)
+    const receipt = await signTransferReceipt({ iss: 'node-a', pkg: 'p', dir: 'upload', jti: 't', sub: 'u', iat: nowSec, files: [{ path: 'a', sizeBytes: 1, sha256: 'ab' }] }, pair.privateKey)
+    expect((await verifyTransferReceipt(receipt, 'node-a', jwk)).files[0]!.sha256).toBe('ab')
+    await expect(verifyTransferReceipt(receipt, 'node-b', jwk)).rejects.toMatchObject({ code: 'FERRY_RECEIPT_INVALID' })
+  })
+})
