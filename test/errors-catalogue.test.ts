@@ -1,6 +1,6 @@
 // Every error code used in the source is documented in docs/errors.md or docs/errors/*.md, and every documented code is used.
 import { describe, it, expect } from 'vitest'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
@@ -8,6 +8,7 @@ const CODE = /['"`](FERRY_[A-Z0-9_]+)['"`]/g
 
 function sourceFiles (dir: string): string[] {
   const out: string[] = []
+  if (!existsSync(dir)) return out
   for (const name of readdirSync(dir)) {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) out.push(...sourceFiles(path))
