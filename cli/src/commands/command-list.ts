@@ -1,0 +1,11 @@
+// Every `ferry` sub-command, in the order `ferry help` lists them.
+import type { Command } from '../cli-context.js'
+import { loginCommand } from './login-command.js'
+import { logoutCommand } from './logout-command.js'
+import { inboxCommand, sentCommand } from './inbox-command.js'
+import { packageCommand } from './package-command.js'
+import { nodeCommand, portalCommand } from './part-start-command.js'
+
+export function commandList (): Command[] {
+  return [loginCommand, logoutCommand, inboxCommand, sentCommand, packageCommand, nodeCommand, portalCommand]
+}

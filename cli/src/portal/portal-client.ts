@@ -1,0 +1,118 @@
+// The portal's REST API as the CLI uses it (login, packages, transfer tokens, nodes, receipts): one method per call, typed.
+import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
+import { PortalHttp, type PortalHttpOptions } from './portal-http.js'
+
+export interface PackageFileInfo { path: string, sizeBytes: number, sha256?: string }
+
+export interface PackageSummaryInfo {
+  id: string
+  title: string
+  senderName: string
+  state: string
+  createdAtMs: number
+  sentAtMs?: number
+  expiresAtMs?: number
+  sizeBytes: number
+  fileCount: number
+}
+
+export interface PackageInfo extends PackageSummaryInfo {
+  note: string
+  recipients: Array<{ kind: string, ref: string, label: string }>
+  metadata: Record<string, string | number | boolean>
+  files: PackageFileInfo[]
+  nodeIds: string[]
+  downloads?: Array<{ by: string, atMs: number }>
+}
+
+export interface NodeInfo {
+  id: string
+  name: string
+  multiaddrs: string[]
+  udpHost: string
+  udpPort: number
+  httpUrl: string
+}
+
+/** A transfer token the portal issued, with where to use it. */
+export interface TransferGrant {
+  token: string
+  node: NodeInfo
+}
+
+export interface CreatePackageRequest {
+  recipients: string[]
+  title: string
+  note: string
+  metadata: Record<string, string>
+  expiresAtMs?: number
+  files: PackageFileInfo[]
+}
+
+export class PortalClient {
+  readonly http: PortalHttp
+
+  constructor (options: PortalHttpOptions) {
+    this.http = new PortalHttp(options)
+  }
+
+  get portalUrl (): string { return this.http.baseUrl }
+
+  /** Exchanges a name and password for a long-lived API token (the CLI never keeps the password). */
+  async createApiToken (user: string, password: string, label: string): Promise<{ token: string, user: { name: string } }> {
+    return await this.http.request('POST', '/api/v1/auth/tokens', { name: user, password, label })
+  }
+
+  async me (): Promise<{ name: string, role: string }> {
+    return await this.http.request('GET', '/api/v1/me')
+  }
+
+  async revokeCurrentToken (): Promise<void> {
+    await this.http.request('DELETE', '/api/v1/auth/tokens/current')
+  }
+
+  async createPackage (request: CreatePackageRequest): Promise<PackageInfo> {
+    return await this.http.request('POST', '/api/v1/packages', request)
+  }
+
+  async inbox (): Promise<PackageSummaryInfo[]> {
+    return (await this.http.request<{ items: PackageSummaryInfo[] }>('GET', '/api/v1/packages/inbox')).items
+  }
+
+  async sent (): Promise<PackageSummaryInfo[]> {
+    return (await this.http.request<{ items: PackageSummaryInfo[] }>('GET', '/api/v1/packages/sent')).items
+  }
+
+  async getPackage (id: string): Promise<PackageInfo> {
+    return await this.http.request('GET', `/api/v1/packages/${encodeURIComponent(id)}`)
+  }
+
+  async forwardPackage (id: string, recipients: string[], note?: string): Promise<void> {
+    await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/forward`, { recipients, note })
+  }
+
+  async deletePackage (id: string): Promise<void> {
+    await this.http.request('DELETE', `/api/v1/packages/${encodeURIComponent(id)}`)
+  }
+
+  /** A token to upload the package's files to a node the portal picks (the nearest by reported RTT). */
+  async uploadGrant (id: string, rate?: RateSettings): Promise<TransferGrant> {
+    return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/upload-token`, rate === undefined ? {} : { rate })
+  }
+
+  async downloadGrant (id: string, paths?: string[]): Promise<TransferGrant> {
+    return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/download-token`, paths === undefined ? {} : { paths })
+  }
+
+  async submitReceipt (id: string, nodeId: string, receipt: string): Promise<void> {
+    await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/receipts`, { receipt, nodeId })
+  }
+
+  async nodes (): Promise<NodeInfo[]> {
+    return (await this.http.request<{ items: NodeInfo[] }>('GET', '/api/v1/nodes')).items
+  }
+
+  async reportRtt (samples: Array<{ nodeId: string, rttMs: number }>): Promise<void> {
+    await this.http.request('POST', '/api/v1/nodes/rtt', { samples })
+  }
+}
