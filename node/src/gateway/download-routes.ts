@@ -1,0 +1,149 @@
+// Browser downloads: one file with HTTP Range, or a whole package as one stored zip with an exact size, resumable by Range.
+import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { crc32 } from 'node:zlib'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { FerryError } from '@ferry/protocol/errors/ferry-error'
+import { tokenCoversPath, type TransferTokenClaims } from '@ferry/protocol/token/transfer-token'
+import { attachmentDisposition } from './content-disposition.js'
+import type { GatewayContext } from './gateway-context.js'
+import type { PackageEntry } from './gateway-store.js'
+import { parseRangeHeader, type ByteRange } from './http-range.js'
+import { checkPackageId } from './package-id.js'
+import { checkPackagePath } from './package-path.js'
+import { requestToken } from './request-token.js'
+import { requireCovered, tokenRequired } from './tus-upload-routes.js'
+import { ZipLayout, type ZipMember } from './zip-layout.js'
+
+/** Bumped whenever the zip layout changes, so old ETags stop matching and If-Range falls back to a full response. */
+const ZIP_FORMAT_VERSION = 1
+
+export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContext): void {
+  const { store } = ctx
+
+  // GET and HEAD together: fastify's automatic HEAD would read the whole stream only to discard it.
+  app.route({ method: ['GET', 'HEAD'], url: '/gateway/v1/packages/:pkg/files/*', handler: async (request, reply) => {
+    const params = request.params as { pkg: string, '*': string }
+    const pkg = checkPackageId(params.pkg)
+    const claims = await downloadClaims(request, pkg)
+    const path = checkPackagePath(params['*'])
+    requireCovered(claims, path)
+    const entry = await store.getEntry(pkg, path)
+    if (entry === undefined || entry.kind !== 'file') {
+      throw new FerryError('FERRY_GATEWAY_FILE_UNKNOWN', 'the package has no file at this path', { statusCode: 404, details: { path } })
+    }
+    if (!entry.complete || entry.sha256 === undefined) {
+      throw new FerryError('FERRY_GATEWAY_FILE_INCOMPLETE', 'this file has not finished arriving on this node', { statusCode: 409, details: { path } })
+    }
+    const etag = `"sha256-${entry.sha256}"`
+    const range = chooseRange(request, reply, etag, entry.completedAtMs, entry.sizeBytes)
+    reply.header('Content-Type', 'application/octet-stream')
+    reply.header('Content-Disposition', attachmentDisposition(path.slice(path.lastIndexOf('/') + 1)))
+    return await sendRange(reply, claims, range, entry.sizeBytes, [entry], (start, end) => store.readFile(pkg, path, start, end))
+  } })
+
+  app.route({ method: ['GET', 'HEAD'], url: '/gateway/v1/packages/:pkg/zip', handler: async (request, reply) => {
+    const pkg = checkPackageId((request.params as { pkg: string }).pkg)
+    const claims = await downloadClaims(request, pkg)
+    const entries = (await store.listEntries(pkg))?.filter(entry => tokenCoversPath(claims, entry.path))
+    if (entries === undefined || entries.length === 0) {
+      throw new FerryError('FERRY_GATEWAY_PACKAGE_UNKNOWN', 'this node holds no such package', { statusCode: 404 })
+    }
+    const incomplete = entries.filter(entry => !entry.complete).map(entry => entry.path)
+    if (incomplete.length > 0) {
+      throw new FerryError('FERRY_GATEWAY_PACKAGE_INCOMPLETE', 'some files have not finished arriving on this node', { statusCode: 409, details: { incomplete: incomplete.slice(0, 100) } })
+    }
+    const members: ZipMember[] = []
+    for (const entry of entries) {
+      members.push({ path: entry.path, kind: entry.kind, sizeBytes: entry.sizeBytes, crc32: entry.crc32 ?? await fileCrc32(pkg, entry), modifiedAtMs: entry.completedAtMs ?? 0 })
+    }
+    members.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
+    const layout = new ZipLayout(members)
+    const etag = `"zip${ZIP_FORMAT_VERSION}-${createHash('sha256').update(JSON.stringify(members)).digest('hex').slice(0, 40)}"`
+    const lastModifiedMs = Math.max(0, ...members.map(m => m.modifiedAtMs))
+    const range = chooseRange(request, reply, etag, lastModifiedMs, layout.sizeBytes)
+    reply.header('Content-Type', 'application/zip')
+    reply.header('Content-Disposition', attachmentDisposition(`${pkg}.zip`))
+    return await sendRange(reply, claims, range, layout.sizeBytes, entries, async function * (start, end) {
+      for (const piece of layout.pieces(start, end)) {
+        if (piece.kind === 'bytes') yield piece.data
+        else yield * store.readFile(pkg, piece.path, piece.startBytes, piece.endBytes)
+      }
+    })
+  } })
+
+  async function downloadClaims (request: FastifyRequest, pkg: string): Promise<TransferTokenClaims> {
+    const token = requestToken(request)
+    if (token === undefined) throw tokenRequired()
+    return await ctx.verifyToken(token, { pkg, dir: 'download' })
+  }
+
+  /** A file stored without a CRC-32 (e.g. by another path into the node) gets one computed once and remembered. */
+  async function fileCrc32 (pkg: string, entry: PackageEntry): Promise<number> {
+    if (entry.kind === 'folder' || entry.sizeBytes === 0) return 0
+    let crc = 0
+    for await (const chunk of store.readFile(pkg, entry.path, 0, entry.sizeBytes)) crc = crc32(chunk, crc)
+    await store.setCrc32(pkg, entry.path, crc >>> 0)
+    return crc >>> 0
+  }
+
+  /** Sets the validators and answers with the byte range to send (honouring If-Range), or full. */
+  function chooseRange (request: FastifyRequest, reply: FastifyReply, etag: string, modifiedAtMs: number | undefined, sizeBytes: number): ByteRange {
+    reply.header('Accept-Ranges', 'bytes')
+    reply.header('ETag', etag)
+    reply.header('Cache-Control', 'private, no-transform')
+    if (modifiedAtMs !== undefined) reply.header('Last-Modified', new Date(modifiedAtMs).toUTCString())
+    const ifRangeHeader = request.headers['if-range']
+    const ifRange = Array.isArray(ifRangeHeader) ? ifRangeHeader[0] : ifRangeHeader
+    if (ifRange !== undefined) {
+      const matches = ifRange.startsWith('"') || ifRange.startsWith('W/')
+        ? ifRange === etag
+        : modifiedAtMs !== undefined && Date.parse(ifRange) === Math.floor(modifiedAtMs / 1000) * 1000
+      if (!matches) return { kind: 'full' }
+    }
+    return parseRangeHeader(request.headers.range, sizeBytes)
+  }
+
+  async function sendRange (
+    reply: FastifyReply, claims: TransferTokenClaims, range: ByteRange, sizeBytes: number, files: PackageEntry[],
+    read: (startBytes: number, endBytes: number) => AsyncIterable<Uint8Array>
+  ): Promise<FastifyReply> {
+    if (range.kind === 'unsatisfiable') {
+      reply.header('Content-Range', `bytes */${sizeBytes}`)
+      throw new FerryError('FERRY_GATEWAY_RANGE_UNSATISFIABLE', 'the requested range lies outside the content', { statusCode: 416, details: { sizeBytes } })
+    }
+    const startBytes = range.kind === 'partial' ? range.startBytes : 0
+    const endBytes = range.kind === 'partial' ? range.endBytes : sizeBytes
+    ctx.budget.check(claims, endBytes - startBytes)
+    if (range.kind === 'partial') {
+      reply.code(206).header('Content-Range', `bytes ${startBytes}-${endBytes - 1}/${sizeBytes}`)
+    }
+    reply.header('Content-Length', String(endBytes - startBytes))
+    if (reply.request.method === 'HEAD' || endBytes === startBytes) {
+      if (endBytes === sizeBytes && reply.request.method !== 'HEAD') await downloaded(claims, files)
+      return await reply.send()
+    }
+    const { budget } = ctx
+    const reachesEnd = endBytes === sizeBytes
+    const counted = async function * (): AsyncIterable<Uint8Array> {
+      for await (const chunk of read(startBytes, endBytes)) {
+        budget.charge(claims, chunk.byteLength)
+        yield chunk
+      }
+      if (reachesEnd) await downloaded(claims, files)
+    }
+    return await reply.send(Readable.from(counted(), { objectMode: false }))
+  }
+
+  /** The last byte went out: sign a download receipt for the node to pass on (contract D). Failures never break the download. */
+  async function downloaded (claims: TransferTokenClaims, files: PackageEntry[]): Promise<void> {
+    if (ctx.onDownloaded === undefined) return
+    try {
+      const receiptFiles = files.filter(f => f.kind === 'file').map(f => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '' }))
+      const receipt = await ctx.signReceipt({ pkg: claims.pkg, dir: 'download', jti: claims.jti, sub: claims.sub, files: receiptFiles, iat: Math.floor(ctx.now() / 1000) })
+      ctx.onDownloaded({ claims, files, receipt })
+    } catch (_err) {
+      // The bytes are delivered; a missing receipt only means the portal is not told of this download.
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// The resolved state the gateway's route groups share: collaborators with defaults filled, byte budgets, running digests.
+import { randomBytes } from 'node:crypto'
+import type { GatewayOptions } from './gateway-options.js'
+import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_TTL_MS } from './gateway-options.js'
+import type { RunningDigest } from './running-digest.js'
+import { TransferByteBudget } from './transfer-byte-budget.js'
+
+export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded'>> {
+  onDownloaded: GatewayOptions['onDownloaded']
+  budget: TransferByteBudget
+  /** Running SHA-256/CRC-32 per upload id, valid up to its offsetBytes; rebuilt from the partial file when missing. */
+  digests: Map<string, RunningDigest>
+  /** Upload ids with a PATCH in flight: a second one gets 423 so two writers never share a partial file. */
+  busy: Set<string>
+}
+
+export function gatewayContext (options: GatewayOptions): GatewayContext {
+  return Object.freeze({
+    store: options.store,
+    verifyToken: options.verifyToken,
+    signReceipt: options.signReceipt,
+    now: options.now ?? Date.now,
+    maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    uploadTtlMs: options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS,
+    randomId: options.randomId ?? (() => randomBytes(16).toString('hex')),
+    onDownloaded: options.onDownloaded,
+    budget: new TransferByteBudget(),
+    digests: new Map<string, RunningDigest>(),
+    busy: new Set<string>()
+  })
+}
