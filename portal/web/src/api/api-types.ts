@@ -1,0 +1,160 @@
+// The shapes the web UI reads from the portal's REST API (/api/v1), as the browser sees them.
+
+export type Role = 'admin' | 'user'
+export type PackageState = 'draft' | 'uploading' | 'sent' | 'downloaded' | 'expired' | 'deleted'
+
+export interface User {
+  id: string
+  name: string
+  email: string
+  displayName: string
+  role: Role
+  external?: boolean
+  disabled?: boolean
+  createdAtMs?: number
+}
+
+export interface Group {
+  id: string
+  name: string
+  memberIds: string[]
+  createdAtMs?: number
+}
+
+export type InboxRole = 'submit-only' | 'member' | 'admin'
+
+export interface MetadataField {
+  name: string
+  label?: string
+  type: 'string' | 'number' | 'boolean' | 'date' | 'option'
+  required: boolean
+  options?: string[]
+}
+
+export interface Inbox {
+  id: string
+  name: string
+  kind: 'shared' | 'workgroup'
+  description: string
+  members: Array<{ userId: string, role: InboxRole }>
+  metadataFields: MetadataField[]
+}
+
+export interface Recipient {
+  kind: 'user' | 'email' | 'group' | 'inbox'
+  ref: string
+  label: string
+}
+
+/** One suggestion of the recipient autocomplete. */
+export interface RecipientSuggestion extends Recipient {
+  detail?: string
+}
+
+export interface PackageSummary {
+  id: string
+  title: string
+  senderName: string
+  state: PackageState
+  createdAtMs: number
+  sentAtMs: number
+  expiresAtMs: number
+  sizeBytes: number
+  fileCount: number
+}
+
+export interface PackageFile {
+  path: string
+  sizeBytes: number
+  sha256?: string
+}
+
+export interface PackageDownload {
+  by: string
+  atMs: number
+  nodeId: string
+  fileCount: number
+  sizeBytes: number
+}
+
+export interface PackageDetail {
+  id: string
+  senderId: string
+  senderName: string
+  title: string
+  note: string
+  state: PackageState
+  recipients: Recipient[]
+  inboxId?: string
+  metadata: Record<string, string | number | boolean>
+  files: PackageFile[]
+  sizeBytes: number
+  nodeIds: string[]
+  uploadNodeId?: string
+  createdAtMs: number
+  sentAtMs?: number
+  expiresAtMs?: number
+  downloadLimit?: number
+  downloads: PackageDownload[]
+}
+
+/** What a new package (a draft) is made of. */
+export interface PackageInput {
+  title: string
+  note: string
+  recipients: Recipient[]
+  inboxId?: string
+  metadata: Record<string, string | number | boolean>
+  files: PackageFile[]
+  expiresAtMs?: number
+  downloadLimit?: number
+}
+
+/** A grant to move bytes to or from one node's gateway. */
+export interface TransferGrant {
+  token: string
+  /** The node's gateway base URL (its httpUrl), e.g. http://127.0.0.1:9101. */
+  gatewayUrl: string
+  nodeId: string
+  expiresAtMs?: number
+}
+
+export interface NodeInfo {
+  id: string
+  name: string
+  httpUrl: string
+  opsUrl?: string
+  multiaddrs: string[]
+  udpHost?: string
+  udpPort?: number
+  version?: string
+  enrolledAtMs?: number
+}
+
+/** One node's live view for the mesh map: who it is connected to and what it is moving. */
+export interface NodeStatus {
+  id: string
+  name: string
+  online: boolean
+  peers: Array<{ peerId: string, nodeId?: string, rttMs?: number }>
+  transfers: Array<{ id: string, peerId?: string, direction?: string, rateBitsPerSec: number, bytesDone?: number, bytesTotal?: number }>
+  peerId?: string
+}
+
+export interface Notification {
+  id: string
+  kind: string
+  title: string
+  packageId?: string
+  atMs: number
+  read: boolean
+}
+
+export interface AuditEntry {
+  id: string
+  atMs: number
+  actor: string
+  action: string
+  target: string
+  details?: Record<string, unknown>
+}
