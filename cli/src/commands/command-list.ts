@@ -2,10 +2,12 @@
 import type { Command } from '../cli-context.js'
 import { loginCommand } from './login-command.js'
 import { logoutCommand } from './logout-command.js'
+import { sendCommand } from './send-command.js'
 import { inboxCommand, sentCommand } from './inbox-command.js'
 import { packageCommand } from './package-command.js'
+import { downloadCommand } from './download-command.js'
 import { nodeCommand, portalCommand } from './part-start-command.js'
 
 export function commandList (): Command[] {
-  return [loginCommand, logoutCommand, inboxCommand, sentCommand, packageCommand, nodeCommand, portalCommand]
+  return [loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, nodeCommand, portalCommand]
 }

@@ -32,9 +32,9 @@ export const loginCommand: Command = {
     if (user === '') throw new UsageError('an account name is needed')
     const password = fromStdin ? await readAllStdin(ctx) : await promptLine(ctx, 'Password: ', { secret: true })
     if (password === '') throw new UsageError('the password is empty')
-    const { token } = await client.createApiToken(user, password, `ferry CLI on ${hostname()}`)
+    const { token, id } = await client.createApiToken(user, password, `ferry CLI on ${hostname()}`)
     const store = new ConfigStore(ctx.env)
-    await store.save({ portalUrl: client.portalUrl, user, token })
+    await store.save({ portalUrl: client.portalUrl, user, token, ...(typeof id === 'string' ? { tokenId: id } : {}) })
     ctx.stdout.write(`Logged in to ${client.portalUrl} as ${user}; token saved in ${store.file}\n`)
     return 0
   }

@@ -20,10 +20,12 @@ export const logoutCommand: Command = {
       return 0
     }
     let note = ''
-    try {
-      await new PortalClient({ portalUrl: login.portalUrl, token: login.token, signal: ctx.signal }).revokeCurrentToken()
-    } catch (err) {
-      note = ` (could not revoke it at the portal: ${(err as Error).message})`
+    if (login.tokenId !== undefined) {
+      try {
+        await new PortalClient({ portalUrl: login.portalUrl, token: login.token, signal: ctx.signal }).revokeToken(login.tokenId)
+      } catch (err) {
+        note = ` (could not revoke the token at the portal: ${(err as Error).message}; revoke it in the web UI)`
+      }
     }
     await store.clear()
     ctx.stdout.write(`Logged out of ${login.portalUrl}${note}\n`)

@@ -7,7 +7,7 @@ import { formatBytes } from '../progress/progress-reporter.js'
 import { formatDate } from './package-table.js'
 
 const USAGE = `Usage: ferry package show <id> [--json]
-       ferry package forward <id> --to RECIPIENT... [--note TEXT]
+       ferry package forward <id> --to RECIPIENT...
        ferry package delete <id>
 
   show      the package's title, note, metadata, recipients and files (size, SHA-256)
@@ -62,12 +62,12 @@ async function show (args: string[], ctx: CliContext): Promise<number> {
 }
 
 async function forward (args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('package forward', args, { to: { type: 'string', multiple: true }, note: { type: 'string' } })
+  const { values, positionals } = parseCommandArgs('package forward', args, { to: { type: 'string', multiple: true } })
   const id = oneId('package forward', positionals)
   const to = values.to ?? []
   if (to.length === 0) throw new UsageError('package forward needs at least one --to RECIPIENT')
   const { client } = await loggedInClient(ctx)
-  await client.forwardPackage(id, to, values.note)
+  await client.forwardPackage(id, to)
   ctx.stdout.write(`Forwarded ${id} to ${to.join(', ')}\n`)
   return 0
 }

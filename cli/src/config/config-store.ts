@@ -9,6 +9,8 @@ export interface SavedLogin {
   user: string
   /** The portal API token (Bearer); a secret, hence the file mode. */
   token: string
+  /** The token's id at the portal, so `ferry logout` can revoke it. */
+  tokenId?: string
 }
 
 /** Where Ferry keeps its per-user files: $XDG_CONFIG_HOME/ferry, else ~/.config/ferry (HOME from the given env). */
@@ -38,7 +40,7 @@ export class ConfigStore {
     try {
       const parsed = JSON.parse(text) as Partial<SavedLogin>
       if (typeof parsed.portalUrl !== 'string' || typeof parsed.token !== 'string') throw new Error('missing fields')
-      return { portalUrl: parsed.portalUrl, user: parsed.user ?? '', token: parsed.token }
+      return { portalUrl: parsed.portalUrl, user: parsed.user ?? '', token: parsed.token, ...(typeof parsed.tokenId === 'string' ? { tokenId: parsed.tokenId } : {}) }
     } catch (err) {
       throw new FerryError('FERRY_CLI_CONFIG_INVALID', `${this.file} is not a valid Ferry login; run \`ferry logout\` then \`ferry login <portal-url>\``, { cause: err })
     }

@@ -1,5 +1,4 @@
 // The portal's REST API as the CLI uses it (login, packages, transfer tokens, nodes, receipts): one method per call, typed.
-import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
 import { PortalHttp, type PortalHttpOptions } from './portal-http.js'
 
 export interface PackageFileInfo { path: string, sizeBytes: number, sha256?: string }
@@ -21,6 +20,8 @@ export interface PackageInfo extends PackageSummaryInfo {
   recipients: Array<{ kind: string, ref: string, label: string }>
   metadata: Record<string, string | number | boolean>
   files: PackageFileInfo[]
+  /** Empty folders of the package (relative paths). */
+  folders?: string[]
   nodeIds: string[]
   downloads?: Array<{ by: string, atMs: number }>
 }
@@ -37,7 +38,10 @@ export interface NodeInfo {
 /** A transfer token the portal issued, with where to use it. */
 export interface TransferGrant {
   token: string
+  expiresAtMs: number
   node: NodeInfo
+  /** Set when the portal had the holding node copy the package to the near node first: bytes arrive there as they come. */
+  replicationId?: string
 }
 
 export interface CreatePackageRequest {
@@ -45,7 +49,7 @@ export interface CreatePackageRequest {
   title: string
   note: string
   metadata: Record<string, string>
-  expiresAtMs?: number
+  expiresInSec?: number
   files: PackageFileInfo[]
 }
 
@@ -59,16 +63,30 @@ export class PortalClient {
   get portalUrl (): string { return this.http.baseUrl }
 
   /** Exchanges a name and password for a long-lived API token (the CLI never keeps the password). */
-  async createApiToken (user: string, password: string, label: string): Promise<{ token: string, user: { name: string } }> {
+  async createApiToken (user: string, password: string, label: string): Promise<{ id: string, token: string, user: { name: string } }> {
     return await this.http.request('POST', '/api/v1/auth/tokens', { name: user, password, label })
   }
 
-  async me (): Promise<{ name: string, role: string }> {
+  async me (): Promise<{ user: { id: string, name: string, role: string } }> {
     return await this.http.request('GET', '/api/v1/me')
   }
 
-  async revokeCurrentToken (): Promise<void> {
-    await this.http.request('DELETE', '/api/v1/auth/tokens/current')
+  async revokeToken (tokenId: string): Promise<void> {
+    await this.http.request('DELETE', `/api/v1/auth/tokens/${encodeURIComponent(tokenId)}`)
+  }
+
+  /** Admin: creates a local user (used by `ferry up` for the demo accounts). */
+  async createUser (user: { name: string, email: string, password: string, role?: 'admin' | 'user', displayName?: string }): Promise<{ id: string }> {
+    return await this.http.request('POST', '/api/v1/users', user)
+  }
+
+  async users (): Promise<Array<{ id: string, name: string }>> {
+    return (await this.http.request<{ items: Array<{ id: string, name: string }> }>('GET', '/api/v1/users')).items
+  }
+
+  /** Admin: enrols a node by its ops URL; the portal fetches the node's info (peer id, addresses, key) from it. */
+  async enrolNode (node: { name?: string, opsUrl: string, adminToken: string }): Promise<NodeInfo> {
+    return await this.http.request('POST', '/api/v1/nodes', node)
   }
 
   async createPackage (request: CreatePackageRequest): Promise<PackageInfo> {
@@ -87,8 +105,8 @@ export class PortalClient {
     return await this.http.request('GET', `/api/v1/packages/${encodeURIComponent(id)}`)
   }
 
-  async forwardPackage (id: string, recipients: string[], note?: string): Promise<void> {
-    await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/forward`, { recipients, note })
+  async forwardPackage (id: string, recipients: string[]): Promise<void> {
+    await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/forward`, { recipients })
   }
 
   async deletePackage (id: string): Promise<void> {
@@ -96,8 +114,8 @@ export class PortalClient {
   }
 
   /** A token to upload the package's files to a node the portal picks (the nearest by reported RTT). */
-  async uploadGrant (id: string, rate?: RateSettings): Promise<TransferGrant> {
-    return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/upload-token`, rate === undefined ? {} : { rate })
+  async uploadGrant (id: string, files?: PackageFileInfo[]): Promise<TransferGrant> {
+    return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/upload-token`, files === undefined ? {} : { files })
   }
 
   async downloadGrant (id: string, paths?: string[]): Promise<TransferGrant> {
