@@ -1,0 +1,261 @@
+// The node side of /ferry/transfer/1: admits a token, plans the transfer, hands the UDP session to the driver, stores verified files, signs the receipt.
+import { createHash, randomBytes } from 'node:crypto'
+import { lstat, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { FerryError, isFerryError, tokenCoversPath, type TransferReceiptClaims, type TransferTokenClaims } from '@ferry/protocol'
+import { validateRelativePath } from '@ferry/protocol/manifest/validate-relative-path'
+import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
+import { decodeControlMessage, encodeControlMessage, type ManifestEntry, type OpenMessage } from '@ferry/protocol/control/control-message'
+import type { MessageChannel } from '@ferry/protocol/control/message-channel'
+import type { LevelPackageStore } from '../storage/level-package-store.js'
+import type { TokenGate } from '../control/token-gate.js'
+import type { DataEndpoint, DriverFile, DriverProgress, DriverResult, RateHandle } from './data-endpoint.js'
+import type { TransferRegistry } from './transfer-registry.js'
+import type { TransferHistory } from './transfer-history.js'
+import type { PeerTable } from '../mesh/peer-table.js'
+
+/** Rate used when the client asks for none: fair sharing up to 1 Gbit/s, never below 1 Mbit/s. */
+export const DEFAULT_RATE: RateSettings = { policy: 'fair', targetBitsPerSec: 1e9, minBitsPerSec: 1e6 }
+/** How long a client may take to send `open` after opening the stream (ms). */
+const OPEN_TIMEOUT_MS = 10_000
+/** Least time between two progress messages on one stream (ms): enough for a live display, little traffic. */
+const PROGRESS_INTERVAL_MS = 250
+/** Most files one transfer may carry: bounds the manifest a client can make the node hold. */
+export const MAX_MANIFEST_FILES = 100_000
+
+export interface TransferServiceInit {
+  peerId: string
+  /** UDP address clients are told to send to. */
+  udpHost: string
+  udpPort: number
+}
+
+export interface TransferServiceComponents {
+  store: LevelPackageStore
+  gate: TokenGate
+  endpoint: DataEndpoint
+  registry: TransferRegistry
+  history: TransferHistory
+  peerTable: PeerTable
+  signReceipt: (claims: Omit<TransferReceiptClaims, 'iss'>) => Promise<string>
+  nowMs: () => number
+}
+
+interface Plan {
+  transferId: string
+  claims: TransferTokenClaims
+  open: OpenMessage
+  /** Everything the receipt will list, in manifest order. */
+  manifest: ManifestEntry[]
+  completePaths: string[]
+  run: (session: { connectionId: string, secret: Uint8Array, signal: AbortSignal, onProgress: (p: DriverProgress) => void, onHandle: (h: RateHandle) => void }) => Promise<DriverResult>
+  /** After the driver finished: returns the receipt's file list. */
+  finish: (result: DriverResult) => Promise<ManifestEntry[]>
+  cleanup: () => Promise<void>
+}
+
+function fail (code: `FERRY_${string}`, message: string, statusCode = 400, details?: Record<string, unknown>): FerryError {
+  return new FerryError(code, message, { statusCode, details })
+}
+
+/** Maps anything thrown during a transfer to the coded error the client sees. */
+export function toFerryError (err: unknown): FerryError {
+  if (isFerryError(err)) return err
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
+  if ((err as Error | undefined)?.name === 'AbortError') return new FerryError('FERRY_NODE_TRANSFER_CANCELLED', 'the transfer was cancelled', { statusCode: 499, cause: err })
+  return new FerryError('FERRY_NODE_INTERNAL', 'the node failed during the transfer', { statusCode: 500, cause: err })
+}
+
+export class TransferService {
+  private readonly init: TransferServiceInit
+  private readonly c: TransferServiceComponents
+
+  constructor (init: TransferServiceInit, components: TransferServiceComponents) {
+    this.init = init
+    this.c = components
+  }
+
+  /** Runs one control conversation to its end; never throws (failures go to the client as `error`). */
+  async handle (channel: MessageChannel, remotePeer: string): Promise<void> {
+    let plan: Plan | undefined
+    try {
+      const first = await channel.read({ signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) })
+      if (first === null) return
+      const open = decodeControlMessage(first)
+      if (open.type !== 'open') throw fail('FERRY_CONTROL_UNEXPECTED', `expected open, got ${open.type}`)
+      const claims = await this.c.gate.admit(open.token, { dir: open.direction })
+      plan = open.direction === 'upload' ? await this.planUpload(claims, open) : await this.planDownload(claims, open)
+      await this.run(plan, channel, remotePeer)
+    } catch (err) {
+      const e = toFerryError(err)
+      await channel.write(encodeControlMessage({ type: 'error', code: e.code, message: e.message })).catch(() => {})
+      await channel.close().catch(() => {})
+    }
+  }
+
+  private async planUpload (claims: TransferTokenClaims, open: OpenMessage): Promise<Plan> {
+    const manifest = open.manifest
+    if (manifest === undefined || manifest.length === 0) throw fail('FERRY_NODE_MANIFEST_INVALID', 'an upload needs a manifest')
+    if (manifest.length > MAX_MANIFEST_FILES) throw fail('FERRY_NODE_MANIFEST_INVALID', `a transfer carries at most ${MAX_MANIFEST_FILES} files`)
+    const seen = new Set<string>()
+    let totalBytes = 0
+    for (const entry of manifest) {
+      validateRelativePath(entry.path)
+      if (seen.has(entry.path)) throw fail('FERRY_NODE_MANIFEST_INVALID', 'a path appears twice in the manifest', 400, { path: entry.path })
+      seen.add(entry.path)
+      if (!tokenCoversPath(claims, entry.path)) throw fail('FERRY_NODE_PATH_NOT_COVERED', 'the token does not cover this path', 403, { path: entry.path })
+      totalBytes += entry.sizeBytes
+    }
+    if (totalBytes > claims.maxBytes) throw fail('FERRY_NODE_TOKEN_BYTES', `the manifest holds ${totalBytes} bytes, the token allows ${claims.maxBytes}`, 413)
+    const completePaths: string[] = []
+    for (const entry of manifest) {
+      const stored = await this.c.store.getEntry(claims.pkg, entry.path)
+      if (stored?.complete !== true) continue
+      if (stored.kind !== 'file' || stored.sizeBytes !== entry.sizeBytes || (entry.sha256 !== undefined && entry.sha256 !== stored.sha256)) {
+        throw fail('FERRY_NODE_FILE_EXISTS', 'the package already holds a different file at this path', 409, { path: entry.path })
+      }
+      completePaths.push(entry.path)
+    }
+    // The same manifest for the same package is the same transfer: a client that reconnects resumes its staging area.
+    const canonical = JSON.stringify(manifest.map(e => [e.path, e.sizeBytes]).sort())
+    const transferId = createHash('sha256').update(`upload\0${claims.pkg}\0${canonical}`).digest('hex').slice(0, 32)
+    if (this.c.registry.has(transferId)) throw fail('FERRY_NODE_TRANSFER_BUSY', 'this upload is already running', 409)
+    const stagingDir = this.c.store.stagingDir(transferId)
+    const journalPath = stagingDir + '.journal'
+    const pending = manifest.filter(e => !completePaths.includes(e.path))
+    const expected = new Map(pending.map(e => [e.path, e.sizeBytes]))
+    return {
+      transferId, claims, open, manifest, completePaths,
+      run: async (s) => {
+        if (pending.length === 0) return { files: [], bytes: 0, seconds: 0 }
+        return await this.c.endpoint.receive({
+          connectionId: s.connectionId, secret: s.secret, role: 'responder', destinationDir: stagingDir, journalPath,
+          maxBytes: pending.reduce((n, e) => n + e.sizeBytes, 0), signal: s.signal, onProgress: s.onProgress
+        }, s.onHandle)
+      },
+      finish: async (result) => {
+        for (const file of result.files) {
+          if (expected.get(file.relativePath) !== file.sizeBytes) {
+            throw fail('FERRY_NODE_MANIFEST_MISMATCH', 'the client sent a file its manifest did not declare', 400, { path: file.relativePath })
+          }
+          const source = join(stagingDir, ...validateRelativePath(file.relativePath).split('/'))
+          const st = await lstat(source)
+          if (!st.isFile()) throw fail('FERRY_NODE_PATH_SYMLINK', 'a received path is not a regular file', 400, { path: file.relativePath })
+          await this.c.store.adoptVerifiedFile(claims.pkg, file.relativePath, source, { sizeBytes: file.sizeBytes, sha256: file.sha256, completedAtMs: this.c.nowMs() })
+        }
+        const files: ManifestEntry[] = []
+        for (const entry of manifest) {
+          const stored = await this.c.store.getEntry(claims.pkg, entry.path)
+          if (stored?.complete !== true || stored.sha256 === undefined) throw fail('FERRY_NODE_TRANSFER_INCOMPLETE', 'the transfer ended before every file arrived', 409, { path: entry.path })
+          files.push({ path: entry.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256 })
+        }
+        return files
+      },
+      cleanup: async () => {
+        await rm(stagingDir, { recursive: true, force: true })
+        await rm(journalPath, { force: true })
+      }
+    }
+  }
+
+  private async planDownload (claims: TransferTokenClaims, open: OpenMessage): Promise<Plan> {
+    const entries = await this.c.store.listEntries(claims.pkg)
+    if (entries === undefined) throw fail('FERRY_NODE_PACKAGE_UNKNOWN', 'this node holds no such package', 404)
+    const wanted = open.paths ?? ['*']
+    for (const p of wanted) if (p !== '*') validateRelativePath(p.replace(/\/$/, ''))
+    const covered = entries.filter(e => e.kind === 'file' && e.complete && tokenCoversPath(claims, e.path) &&
+      wanted.some(p => p === '*' || p === e.path || e.path.startsWith(p.endsWith('/') ? p : p + '/')))
+    for (const p of wanted) {
+      if (p !== '*' && !covered.some(e => e.path === p || e.path.startsWith(p.endsWith('/') ? p : p + '/'))) throw fail('FERRY_NODE_FILE_UNKNOWN', 'no complete file at this path', 404, { path: p })
+    }
+    const totalBytes = covered.reduce((n, e) => n + e.sizeBytes, 0)
+    if (totalBytes > claims.maxBytes) throw fail('FERRY_NODE_TOKEN_BYTES', `the files hold ${totalBytes} bytes, the token allows ${claims.maxBytes}`, 413)
+    const files: DriverFile[] = []
+    for (const e of covered) files.push({ relativePath: e.path, absolutePath: await this.c.store.completeFilePath(claims.pkg, e.path), sizeBytes: e.sizeBytes })
+    const manifest = covered.map(e => ({ path: e.path, sizeBytes: e.sizeBytes, sha256: e.sha256 as string }))
+    return {
+      transferId: randomBytes(16).toString('hex'), claims, open, manifest, completePaths: [],
+      run: async (s) => await this.c.endpoint.send({
+        connectionId: s.connectionId, secret: s.secret, role: 'responder', files, rate: open.rate ?? DEFAULT_RATE, signal: s.signal, onProgress: s.onProgress
+      }, s.onHandle),
+      finish: async () => manifest,
+      cleanup: async () => {}
+    }
+  }
+
+  private async run (plan: Plan, channel: MessageChannel, remotePeer: string): Promise<void> {
+    const { claims } = plan
+    const startedAtMs = this.c.nowMs()
+    const connectionId = randomBytes(8).toString('hex')
+    const secret = randomBytes(32)
+    const abort = new AbortController()
+    let handle: RateHandle | undefined
+    let rate = plan.open.rate ?? DEFAULT_RATE
+    const bytesTotal = plan.manifest.filter(e => !plan.completePaths.includes(e.path)).reduce((n, e) => n + e.sizeBytes, 0)
+    this.c.registry.add({
+      id: plan.transferId, direction: plan.open.direction, pkg: claims.pkg, peer: remotePeer, rate, bytesDone: 0, bytesTotal, rateBitsPerSec: 0, etaSeconds: 0, startedAtMs
+    }, {
+      setRate: (settings) => { rate = settings; handle?.setRate(settings) },
+      cancel: () => { abort.abort() }
+    })
+    let outcome: 'complete' | 'error' | 'cancelled' = 'error'
+    let errorCode: string | undefined
+    let bytes = 0
+    try {
+      await channel.write(encodeControlMessage({
+        type: 'accept', transferId: plan.transferId, connectionId, secret: secret.toString('base64'),
+        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest, resume: { completePaths: plan.completePaths }
+      }))
+      let lastProgressMs = 0
+      const onProgress = (p: DriverProgress): void => {
+        this.c.registry.update(plan.transferId, p)
+        const now = this.c.nowMs()
+        if (now - lastProgressMs < PROGRESS_INTERVAL_MS) return
+        lastProgressMs = now
+        void channel.write(encodeControlMessage({ type: 'progress', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rateBitsPerSec: p.rateBitsPerSec, etaSeconds: p.etaSeconds })).catch(() => {})
+      }
+      const session = plan.run({ connectionId, secret, signal: abort.signal, onProgress, onHandle: h => { handle = h; h.setRate(rate) } })
+      // While the session runs, the client may change the rate or cancel; a closed stream cancels too (the transfer stays resumable).
+      void this.listen(channel, abort, settings => { rate = settings; this.c.registry.update(plan.transferId, { rate: settings }); handle?.setRate(settings) })
+      const result = await session
+      bytes = result.bytes
+      const files = await plan.finish(result)
+      const receipt = await this.c.signReceipt({
+        sub: claims.sub, pkg: claims.pkg, dir: plan.open.direction, jti: claims.jti,
+        files: files.map(f => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 as string })), iat: Math.floor(this.c.nowMs() / 1000)
+      })
+      await channel.write(encodeControlMessage({ type: 'complete', receipt, files }))
+      outcome = 'complete'
+      await plan.cleanup()
+      if (remotePeer !== 'client') this.c.peerTable.transferred(remotePeer, result.bytes, result.seconds)
+    } catch (err) {
+      const e = toFerryError(abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err)
+      outcome = e.code === 'FERRY_NODE_TRANSFER_CANCELLED' ? 'cancelled' : 'error'
+      errorCode = e.code
+      throw e
+    } finally {
+      abort.abort()
+      this.c.registry.remove(plan.transferId)
+      await this.c.history.add({
+        id: plan.transferId, direction: plan.open.direction, pkg: claims.pkg, peer: remotePeer, jti: claims.jti, bytes,
+        seconds: (this.c.nowMs() - startedAtMs) / 1000, files: plan.manifest.length, outcome, errorCode, endedAtMs: this.c.nowMs()
+      }).catch(() => {})
+      if (outcome === 'complete') await channel.close()
+    }
+  }
+
+  private async listen (channel: MessageChannel, abort: AbortController, onRate: (s: RateSettings) => void): Promise<void> {
+    try {
+      while (!abort.signal.aborted) {
+        const bytes = await channel.read({ signal: abort.signal })
+        if (bytes === null) { abort.abort(); return }
+        const m = decodeControlMessage(bytes)
+        if (m.type === 'rate') onRate({ policy: m.policy, targetBitsPerSec: m.targetBitsPerSec, minBitsPerSec: m.minBitsPerSec })
+        else if (m.type === 'cancel') { abort.abort(); return }
+      }
+    } catch {
+      if (!abort.signal.aborted) abort.abort()
+    }
+  }
+}
