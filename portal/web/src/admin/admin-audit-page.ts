@@ -16,6 +16,7 @@ export class AdminAuditPage extends LitElement {
   declare filter: string
   declare error: string
   declare more: boolean
+  private nextCursor: string | undefined
 
   constructor () {
     super()
@@ -29,11 +30,12 @@ export class AdminAuditPage extends LitElement {
     void this.load()
   }
 
-  private async load (before?: string): Promise<void> {
+  private async load (cursor?: string): Promise<void> {
     try {
-      const page = await this.api.listAudit({ limit: pageSize, ...(before === undefined ? {} : { before }) })
-      this.entries = before === undefined ? page : [...(this.entries ?? []), ...page]
-      this.more = page.length === pageSize
+      const page = await this.api.listAudit({ limit: pageSize, ...(cursor === undefined ? {} : { cursor }) })
+      this.entries = cursor === undefined ? page.items : [...(this.entries ?? []), ...page.items]
+      this.nextCursor = page.nextCursor
+      this.more = page.nextCursor !== undefined
     } catch (err) {
       this.error = (err as Error).message
     }
@@ -42,7 +44,7 @@ export class AdminAuditPage extends LitElement {
   override render (): TemplateResult {
     const needle = this.filter.toLowerCase()
     const shown = (this.entries ?? []).filter(e => needle === '' || `${e.actor} ${e.action} ${e.target} ${JSON.stringify(e.details ?? {})}`.toLowerCase().includes(needle))
-    const last = this.entries?.at(-1)
+    const cursor = this.nextCursor
     return html`
       <h1>Audit log</h1>
       ${this.error === '' ? nothing : html`<p class="error" role="alert">${this.error}</p>`}
@@ -60,7 +62,7 @@ export class AdminAuditPage extends LitElement {
               <td data-label="Details" class="details">${e.details === undefined ? '' : JSON.stringify(e.details)}</td>
             </tr>`)}</tbody>
         </table>
-        ${this.more && last !== undefined ? html`<p><button @click=${() => { void this.load(last.id) }}>Older entries</button></p>` : nothing}`}`
+        ${this.more && cursor !== undefined ? html`<p><button @click=${() => { void this.load(cursor) }}>Older entries</button></p>` : nothing}`}`
   }
 
   static override styles = [themeStyles, css`

@@ -42,8 +42,11 @@ export interface Inbox {
 
 export interface Recipient {
   kind: 'user' | 'email' | 'group' | 'inbox'
+  /** User, group or inbox id; the address for `email`. */
   ref: string
   label: string
+  /** How the portal's package routes name it (`group:<name>`, `inbox:<name>`); derived from kind and ref when absent. */
+  spec?: string
 }
 
 /** One suggestion of the recipient autocomplete. */
@@ -95,6 +98,7 @@ export interface PackageDetail {
   sentAtMs?: number
   expiresAtMs?: number
   downloadLimit?: number
+  downloadCount?: number
   downloads: PackageDownload[]
 }
 
@@ -116,6 +120,7 @@ export interface TransferGrant {
   /** The node's gateway base URL (its httpUrl), e.g. http://127.0.0.1:9101. */
   gatewayUrl: string
   nodeId: string
+  nodeName?: string
   expiresAtMs?: number
 }
 

@@ -1,7 +1,7 @@
 // The portal's REST API as the web UI calls it: one method per route, cookies for the session, the CSRF header on writes.
 import type {
   AuditEntry, Group, Inbox, NodeInfo, NodeStatus, Notification, PackageDetail, PackageInput, PackageSummary,
-  RecipientSuggestion, Role, TransferGrant, User
+  Recipient, RecipientSuggestion, Role, TransferGrant, User
 } from './api-types.js'
 import { PortalApiError } from './portal-api-error.js'
 
@@ -21,7 +21,7 @@ export class PortalApi {
   /** The signed-in user, or undefined when there is no session. */
   async me (signal?: AbortSignal): Promise<User | undefined> {
     try {
-      const body = await this.request<{ user: User, csrfToken?: string }>('GET', '/api/v1/session', undefined, signal)
+      const body = await this.request<{ user: User, csrfToken?: string }>('GET', '/api/v1/me', undefined, signal)
       if (body.csrfToken !== undefined) this.csrfToken = body.csrfToken
       return body.user
     } catch (err) {
@@ -31,47 +31,44 @@ export class PortalApi {
   }
 
   async signIn (login: string, password: string): Promise<User> {
-    const body = await this.request<{ user: User, csrfToken?: string }>('POST', '/api/v1/session', { login, password })
+    const body = await this.request<{ user: User, csrfToken?: string }>('POST', '/api/v1/auth/login', { name: login, password })
     if (body.csrfToken !== undefined) this.csrfToken = body.csrfToken
     return body.user
   }
 
   async signOut (): Promise<void> {
-    await this.request('DELETE', '/api/v1/session')
+    await this.request('POST', '/api/v1/auth/logout', {})
     this.csrfToken = ''
   }
 
   // --- packages ---
 
-  async listPackages (box: Box, options: { before?: string, limit?: number } = {}, signal?: AbortSignal): Promise<PackageSummary[]> {
-    const query = new URLSearchParams({ box })
-    if (options.limit !== undefined) query.set('limit', String(options.limit))
-    if (options.before !== undefined) query.set('before', options.before)
-    const body = await this.request<{ packages: PackageSummary[] }>('GET', `/api/v1/packages?${query}`, undefined, signal)
-    return body.packages
+  async listPackages (box: Box, options: { cursor?: string, limit?: number } = {}, signal?: AbortSignal): Promise<Page<PackageSummary>> {
+    return await this.request<Page<PackageSummary>>('GET', `/api/v1/packages/${box}?${pageQuery(options)}`, undefined, signal)
   }
 
-  async listInboxPackages (inboxId: string, signal?: AbortSignal): Promise<PackageSummary[]> {
-    const body = await this.request<{ packages: PackageSummary[] }>('GET', `/api/v1/inboxes/${enc(inboxId)}/packages`, undefined, signal)
-    return body.packages
+  async listInboxPackages (inboxId: string, options: { cursor?: string, limit?: number } = {}, signal?: AbortSignal): Promise<Page<PackageSummary>> {
+    return await this.request<Page<PackageSummary>>('GET', `/api/v1/inboxes/${enc(inboxId)}/packages?${pageQuery(options)}`, undefined, signal)
   }
 
   async getPackage (id: string, signal?: AbortSignal): Promise<PackageDetail> {
     return await this.request<PackageDetail>('GET', `/api/v1/packages/${enc(id)}`, undefined, signal)
   }
 
-  /** Creates a draft. */
+  /** Creates a draft; recipients go as the portal's specs (`user:<id>`, `group:<name>`, `inbox:<name>`, an address). */
   async createPackage (input: PackageInput): Promise<PackageDetail> {
-    return await this.request<PackageDetail>('POST', '/api/v1/packages', input)
+    const { recipients, inboxId: _inboxId, ...rest } = input
+    return await this.request<PackageDetail>('POST', '/api/v1/packages', { ...rest, recipients: recipients.map(recipientSpec) })
   }
 
-  /** Marks the draft as uploading and returns an upload grant for the node the portal picked. */
+  /** Marks the draft as uploading and returns an upload grant for the node the portal picked (the same node on resume). */
   async uploadGrant (id: string): Promise<TransferGrant> {
-    return await this.request<TransferGrant>('POST', `/api/v1/packages/${enc(id)}/upload-token`, {})
+    return grantFrom(await this.request<GrantBody>('POST', `/api/v1/packages/${enc(id)}/upload-token`, {}))
   }
 
+  /** A download grant for this browser's nearest node (the portal has the holder copy the package there when needed). */
   async downloadGrant (id: string): Promise<TransferGrant> {
-    return await this.request<TransferGrant>('POST', `/api/v1/packages/${enc(id)}/download-token`, {})
+    return grantFrom(await this.request<GrantBody>('POST', `/api/v1/packages/${enc(id)}/download-token`, {}))
   }
 
   /** Hands the node's signed receipt to the portal (contract D). */
@@ -86,16 +83,20 @@ export class PortalApi {
   // --- people ---
 
   async suggestRecipients (query: string, signal?: AbortSignal): Promise<RecipientSuggestion[]> {
-    const body = await this.request<{ suggestions: RecipientSuggestion[] }>('GET', `/api/v1/recipients?q=${enc(query)}`, undefined, signal)
-    return body.suggestions
+    const body = await this.request<DirectoryBody>('GET', `/api/v1/directory?q=${enc(query)}&limit=8`, undefined, signal)
+    return [
+      ...body.users.map(u => ({ kind: 'user' as const, ref: u.id, label: u.displayName || u.name, detail: u.name })),
+      ...body.groups.map(g => ({ kind: 'group' as const, ref: g.id, label: g.name, detail: 'group', spec: `group:${g.name}` })),
+      ...body.inboxes.map(i => ({ kind: 'inbox' as const, ref: i.id, label: i.name, detail: i.kind === 'workgroup' ? 'workgroup' : 'shared inbox', spec: `inbox:${i.name}` }))
+    ]
   }
 
   async listInboxes (signal?: AbortSignal): Promise<Inbox[]> {
-    return (await this.request<{ inboxes: Inbox[] }>('GET', '/api/v1/inboxes', undefined, signal)).inboxes
+    return (await this.request<{ items: Inbox[] }>('GET', '/api/v1/inboxes', undefined, signal)).items
   }
 
   async listUsers (signal?: AbortSignal): Promise<User[]> {
-    return (await this.request<{ users: User[] }>('GET', '/api/v1/users', undefined, signal)).users
+    return (await this.request<{ items: User[] }>('GET', '/api/v1/users', undefined, signal)).items
   }
 
   async createUser (input: { name: string, email: string, displayName: string, role: Role, password: string }): Promise<User> {
@@ -107,7 +108,7 @@ export class PortalApi {
   }
 
   async listGroups (signal?: AbortSignal): Promise<Group[]> {
-    return (await this.request<{ groups: Group[] }>('GET', '/api/v1/groups', undefined, signal)).groups
+    return (await this.request<{ items: Group[] }>('GET', '/api/v1/groups', undefined, signal)).items
   }
 
   async createGroup (input: { name: string, memberIds: string[] }): Promise<Group> {
@@ -125,15 +126,16 @@ export class PortalApi {
   // --- nodes ---
 
   async listNodes (signal?: AbortSignal): Promise<NodeInfo[]> {
-    return (await this.request<{ nodes: NodeInfo[] }>('GET', '/api/v1/nodes', undefined, signal)).nodes
+    return (await this.request<{ items: NodeInfo[] }>('GET', '/api/v1/nodes', undefined, signal)).items
   }
 
   async enrolNode (input: { name: string, opsUrl: string, adminToken: string }): Promise<NodeInfo> {
     return await this.request<NodeInfo>('POST', '/api/v1/nodes', input)
   }
 
+  /** Live mesh view (peers, transfers) of every node, gathered by the portal from the nodes' ops APIs. */
   async nodeStatus (signal?: AbortSignal): Promise<NodeStatus[]> {
-    return (await this.request<{ nodes: NodeStatus[] }>('GET', '/api/v1/nodes/status', undefined, signal)).nodes
+    return (await this.request<{ items: NodeStatus[] }>('GET', '/api/v1/nodes/status', undefined, signal)).items
   }
 
   /** Reports measured round-trip times so the portal can pick this browser's nearest node (contract E). */
@@ -144,7 +146,7 @@ export class PortalApi {
   // --- notifications, audit ---
 
   async listNotifications (signal?: AbortSignal): Promise<Notification[]> {
-    return (await this.request<{ notifications: Notification[] }>('GET', '/api/v1/notifications', undefined, signal)).notifications
+    return (await this.request<{ items: Notification[] }>('GET', '/api/v1/notifications', undefined, signal)).items
   }
 
   async markNotificationsRead (ids: string[]): Promise<void> {
@@ -156,11 +158,8 @@ export class PortalApi {
     return `${this.baseUrl}/api/v1/notifications/stream`
   }
 
-  async listAudit (options: { before?: string, limit?: number } = {}, signal?: AbortSignal): Promise<AuditEntry[]> {
-    const query = new URLSearchParams()
-    if (options.limit !== undefined) query.set('limit', String(options.limit))
-    if (options.before !== undefined) query.set('before', options.before)
-    return (await this.request<{ entries: AuditEntry[] }>('GET', `/api/v1/audit?${query}`, undefined, signal)).entries
+  async listAudit (options: { cursor?: string, limit?: number } = {}, signal?: AbortSignal): Promise<Page<AuditEntry>> {
+    return await this.request<Page<AuditEntry>>('GET', `/api/v1/admin/audit?${pageQuery(options)}`, undefined, signal)
   }
 
   // --- plumbing ---
@@ -191,6 +190,46 @@ export class PortalApi {
     }
     return parsed as T
   }
+}
+
+/** One page of a listing, newest first; pass nextCursor back for the next page. */
+export interface Page<T> {
+  items: T[]
+  nextCursor?: string
+}
+
+interface GrantBody {
+  token: string
+  expiresAtMs: number
+  node: { id: string, name: string, httpUrl: string }
+}
+
+interface DirectoryBody {
+  users: Array<{ id: string, name: string, displayName: string }>
+  groups: Array<{ id: string, name: string }>
+  inboxes: Array<{ id: string, name: string, kind: string }>
+}
+
+function grantFrom (body: GrantBody): TransferGrant {
+  return { token: body.token, expiresAtMs: body.expiresAtMs, gatewayUrl: body.node.httpUrl, nodeId: body.node.id, nodeName: body.node.name }
+}
+
+/** How the portal's package routes name a recipient. */
+export function recipientSpec (recipient: Recipient): string {
+  if (recipient.spec !== undefined) return recipient.spec
+  switch (recipient.kind) {
+    case 'user': return `user:${recipient.ref}`
+    case 'group': return `group:${recipient.label}`
+    case 'inbox': return `inbox:${recipient.label}`
+    case 'email': return recipient.ref
+  }
+}
+
+function pageQuery (options: { cursor?: string, limit?: number }): URLSearchParams {
+  const query = new URLSearchParams()
+  if (options.limit !== undefined) query.set('limit', String(options.limit))
+  if (options.cursor !== undefined) query.set('cursor', options.cursor)
+  return query
 }
 
 function enc (value: string): string {

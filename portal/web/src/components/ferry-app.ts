@@ -141,7 +141,7 @@ export class FerryApp extends LitElement {
     return html`
       <a class="skip" href="#main">Skip to content</a>
       <header>
-        <a class="brand" href="/inbox" aria-label="Ferry, inbox">⛴ Ferry</a>
+        <a class="brand" href="/inbox" aria-label="Ferry, inbox">${logo} Ferry</a>
         <button class="menu-toggle" aria-expanded=${String(this.menuOpen)} aria-controls="nav"
           @click=${() => { this.menuOpen = !this.menuOpen }}>Menu</button>
         <span class="spacer"></span>
@@ -211,7 +211,7 @@ export class FerryApp extends LitElement {
       display: flex; align-items: center; gap: .6rem; padding: .5rem 1rem; background: var(--ferry-surface);
       border-bottom: 1px solid var(--ferry-border); position: sticky; top: 0; z-index: 5;
     }
-    .brand { font-weight: 700; font-size: 1.15rem; text-decoration: none; color: var(--ferry-text); }
+    .brand { font-weight: 700; font-size: 1.15rem; text-decoration: none; color: var(--ferry-text); display: inline-flex; align-items: center; gap: .35rem; }
     .spacer { flex: 1; }
     .who { color: var(--ferry-muted); max-width: 12rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .menu-toggle { display: none; }
@@ -233,6 +233,9 @@ export class FerryApp extends LitElement {
     }
   `]
 }
+
+/** The mark: a ferry's hull and sail, drawn inline (no image request, no icon font). */
+const logo = html`<svg viewBox="0 0 16 16" width="20" height="20" aria-hidden="true"><path d="M1 11h14l-2 3H3z" fill="currentColor"/><path d="M7 2v8H3z" fill="var(--ferry-accent)"/></svg>`
 
 function pageTitle (route: AppRoute): string {
   switch (route.page) {

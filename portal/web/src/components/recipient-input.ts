@@ -97,8 +97,8 @@ export class RecipientInput extends LitElement {
   }
 
   private add (recipient: Recipient): void {
-    const { kind, ref, label } = recipient
-    if (!this.value.some(r => r.kind === kind && r.ref === ref)) this.value = [...this.value, { kind, ref, label }]
+    const { kind, ref, label, spec } = recipient
+    if (!this.value.some(r => r.kind === kind && r.ref === ref)) this.value = [...this.value, { kind, ref, label, ...(spec === undefined ? {} : { spec }) }]
     this.query = ''
     this.close()
     this.changed()

@@ -50,10 +50,10 @@ export class PackageListPage extends LitElement {
     this.loaded = false
     this.error = ''
     try {
-      const packages = this.inboxId !== undefined
-        ? await this.api.listInboxPackages(this.inboxId, abort.signal)
+      const page = this.inboxId !== undefined
+        ? await this.api.listInboxPackages(this.inboxId, { limit: 50 }, abort.signal)
         : await this.api.listPackages(this.box ?? 'inbox', { limit: 50 }, abort.signal)
-      if (!abort.signal.aborted) this.packages = packages
+      if (!abort.signal.aborted) this.packages = page.items
     } catch (err) {
       if (!abort.signal.aborted) this.error = err instanceof Error ? err.message : String(err)
     }

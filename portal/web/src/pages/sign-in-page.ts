@@ -39,7 +39,7 @@ export class SignInPage extends LitElement {
   override render (): TemplateResult {
     return html`
       <main class="card">
-        <h1>⛴ Sign in to Ferry</h1>
+        <h1>Sign in to Ferry</h1>
         <form @submit=${(e: SubmitEvent) => { void this.submit(e) }}>
           <label for="login">Name or email</label>
           <input id="login" name="login" autocomplete="username" required autofocus>
