@@ -1,17 +1,18 @@
 // The resolved state the gateway's route groups share: collaborators with defaults filled, byte budgets, running digests.
 import { randomBytes } from 'node:crypto'
 import type { GatewayOptions } from './gateway-options.js'
-import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_TTL_MS } from './gateway-options.js'
+import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_SUPERSEDE_AFTER_MS, DEFAULT_UPLOAD_TTL_MS } from './gateway-options.js'
 import type { RunningDigest } from './running-digest.js'
 import { TransferByteBudget } from './transfer-byte-budget.js'
+import { UploadLock } from './upload-lock.js'
 
-export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded'>> {
+export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded' | 'supersedeAfterMs'>> {
   onDownloaded: GatewayOptions['onDownloaded']
   budget: TransferByteBudget
   /** Running SHA-256/CRC-32 per upload id, valid up to its offsetBytes; rebuilt from the partial file when missing. */
   digests: Map<string, RunningDigest>
-  /** Upload ids with a PATCH in flight: a second one gets 423 so two writers never share a partial file. */
-  busy: Set<string>
+  /** One writer per partial file. */
+  locks: UploadLock
 }
 
 export function gatewayContext (options: GatewayOptions): GatewayContext {
@@ -26,6 +27,6 @@ export function gatewayContext (options: GatewayOptions): GatewayContext {
     onDownloaded: options.onDownloaded,
     budget: new TransferByteBudget(),
     digests: new Map<string, RunningDigest>(),
-    busy: new Set<string>()
+    locks: new UploadLock(options.supersedeAfterMs ?? DEFAULT_SUPERSEDE_AFTER_MS)
   })
 }

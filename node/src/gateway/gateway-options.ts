@@ -18,6 +18,11 @@ export interface GatewayOptions {
   maxUploadBytes?: number
   /** How long an idle partial upload is kept (tus expiration), in ms. Default 24 h. */
   uploadTtlMs?: number
+  /**
+   * How long a HEAD/PATCH/DELETE waits for an older PATCH of the same upload to drain before cutting it off, in ms.
+   * Long enough to keep bytes already on their way, short enough that a resuming client does not notice. Default 2 s.
+   */
+  supersedeAfterMs?: number
   /** Source of upload ids (hex, ≥ 128 bits). Default crypto.randomBytes(16). */
   randomId?: () => string
   /** Called after a download served the last byte of a file or zip, with a signed download receipt for the portal. */
@@ -26,3 +31,4 @@ export interface GatewayOptions {
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 2 ** 40
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000
+export const DEFAULT_SUPERSEDE_AFTER_MS = 2000

@@ -61,8 +61,13 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     if (lengthBytes === 0) {
       await finish(record, new RunningDigest())
     } else if (isOffsetStream(request)) {
-      const offsetBytes = await receive(record, 0, request.body as Readable)
-      reply.header('Upload-Offset', String(offsetBytes))
+      const lease = await ctx.locks.acquire(id)
+      try {
+        lease.body = request.body as Readable
+        reply.header('Upload-Offset', String(await receive(record, 0, lease.body)))
+      } finally {
+        lease.release()
+      }
     }
     return await reply.code(201).send()
   })
@@ -70,6 +75,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
   app.head(`${UPLOADS_PATH}/:id`, async (request, reply) => {
     const record = await liveUpload(request)
     await authorize(request, record)
+    await ctx.locks.idle(record.id) // a resuming client HEADs: let a dying PATCH finish so the offset counts its bytes
     reply.header('Upload-Offset', String(await store.uploadOffset(record.id)))
     reply.header('Upload-Length', String(record.lengthBytes))
     if (Object.keys(record.metadata).length > 0) reply.header('Upload-Metadata', formatUploadMetadata(record.metadata))
@@ -86,17 +92,24 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     const record = await liveUpload(request)
     const auth = await authorize(request, record)
     const claimedOffset = parseNonNegative(request.headers['upload-offset'], 'FERRY_GATEWAY_UPLOAD_OFFSET', 'Upload-Offset')
-    if (ctx.busy.has(record.id)) {
-      throw new FerryError('FERRY_GATEWAY_UPLOAD_BUSY', 'another request is writing this upload; retry', { statusCode: 423 })
+    const lease = await ctx.locks.acquire(record.id)
+    let newOffset: number
+    try {
+      if (await store.getUpload(record.id) === undefined) {
+        throw new FerryError('FERRY_GATEWAY_UPLOAD_UNKNOWN', 'no such upload (finished, terminated or never created)', { statusCode: 404 })
+      }
+      const offsetBytes = await store.uploadOffset(record.id)
+      if (claimedOffset !== offsetBytes) {
+        throw new FerryError('FERRY_GATEWAY_UPLOAD_OFFSET', 'Upload-Offset does not match the bytes stored', { statusCode: 409, details: { offsetBytes } })
+      }
+      if (auth.claims !== undefined && auth.claims.jti !== record.tokenJti) {
+        ctx.budget.chargeOnce(auth.claims, record.id, record.lengthBytes - offsetBytes)
+      }
+      lease.body = request.body as Readable
+      newOffset = await receive(record, offsetBytes, lease.body)
+    } finally {
+      lease.release()
     }
-    const offsetBytes = await store.uploadOffset(record.id)
-    if (claimedOffset !== offsetBytes) {
-      throw new FerryError('FERRY_GATEWAY_UPLOAD_OFFSET', 'Upload-Offset does not match the bytes stored', { statusCode: 409, details: { offsetBytes } })
-    }
-    if (auth.claims !== undefined && auth.claims.jti !== record.tokenJti) {
-      ctx.budget.chargeOnce(auth.claims, record.id, record.lengthBytes - offsetBytes)
-    }
-    const newOffset = await receive(record, offsetBytes, request.body as Readable)
     reply.header('Upload-Offset', String(newOffset))
     if (newOffset < record.lengthBytes) reply.header('Upload-Expires', new Date(ctx.now() + ctx.uploadTtlMs).toUTCString())
     return await reply.code(204).send()
@@ -105,47 +118,56 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
   app.delete(`${UPLOADS_PATH}/:id`, async (request, reply) => {
     const record = await liveUpload(request)
     await authorize(request, record)
-    if (ctx.busy.has(record.id)) {
-      throw new FerryError('FERRY_GATEWAY_UPLOAD_BUSY', 'another request is writing this upload; retry', { statusCode: 423 })
+    const lease = await ctx.locks.acquire(record.id)
+    try {
+      ctx.digests.delete(record.id)
+      await store.deleteUpload(record.id)
+    } finally {
+      lease.release()
     }
-    ctx.digests.delete(record.id)
-    await store.deleteUpload(record.id)
     return await reply.code(204).send()
   })
 
-  /** Streams a request body into the partial file from `offsetBytes`, hashing as it goes; finishes the file at its length. */
+  /** Streams a request body into the partial file from `offsetBytes`, hashing as it goes; finishes the file at its length. Caller holds the upload's lock. */
   async function receive (record: UploadRecord, offsetBytes: number, body: Readable): Promise<number> {
-    ctx.busy.add(record.id)
-    try {
-      let digest = ctx.digests.get(record.id)
-      if (digest?.offsetBytes !== offsetBytes) {
-        // Re-hash on resume: only after a restart (or a failed write) is the running state gone.
-        digest = await RunningDigest.fromChunks(store.readUpload(record.id, offsetBytes))
-        ctx.digests.set(record.id, digest)
-      }
-      const writer = await store.openUploadWriter(record.id, offsetBytes)
-      try {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          if (digest.offsetBytes + chunk.byteLength > record.lengthBytes) {
-            throw new FerryError('FERRY_GATEWAY_UPLOAD_TOO_LARGE', 'body runs past Upload-Length', { statusCode: 413 })
-          }
-          try {
-            await writer.write(chunk)
-          } catch (err) {
-            ctx.digests.delete(record.id) // the file may hold part of this chunk; rebuild from disk next time
-            throw err
-          }
-          digest.update(chunk)
-        }
-      } finally {
-        await writer.close()
-      }
-      if (digest.offsetBytes === record.lengthBytes) await finish(record, digest)
-      else await store.touchUpload(record.id, ctx.now() + ctx.uploadTtlMs)
-      return digest.offsetBytes
-    } finally {
-      ctx.busy.delete(record.id)
+    let digest = ctx.digests.get(record.id)
+    if (digest?.offsetBytes !== offsetBytes) {
+      // Re-hash on resume: only after a restart (or a failed write) is the running state gone.
+      digest = await RunningDigest.fromChunks(store.readUpload(record.id, offsetBytes))
+      ctx.digests.set(record.id, digest)
     }
+    const writer = await store.openUploadWriter(record.id, offsetBytes)
+    try {
+      const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+      for (;;) {
+        let next: IteratorResult<Buffer>
+        try {
+          next = await chunks.next()
+        } catch (err) {
+          // Every byte that arrived is kept; the client resumes from HEAD's Upload-Offset.
+          throw new FerryError('FERRY_GATEWAY_UPLOAD_INTERRUPTED', 'the request body broke off before its end; resume from Upload-Offset', {
+            statusCode: 400, cause: err, details: { offsetBytes: digest.offsetBytes }
+          })
+        }
+        if (next.done === true) break
+        const chunk = next.value
+        if (digest.offsetBytes + chunk.byteLength > record.lengthBytes) {
+          throw new FerryError('FERRY_GATEWAY_UPLOAD_TOO_LARGE', 'body runs past Upload-Length', { statusCode: 413 })
+        }
+        try {
+          await writer.write(chunk)
+        } catch (err) {
+          ctx.digests.delete(record.id) // the file may hold part of this chunk; rebuild from disk next time
+          throw err
+        }
+        digest.update(chunk)
+      }
+    } finally {
+      await writer.close()
+      if (digest.offsetBytes < record.lengthBytes) await store.touchUpload(record.id, ctx.now() + ctx.uploadTtlMs)
+    }
+    if (digest.offsetBytes === record.lengthBytes) await finish(record, digest)
+    return digest.offsetBytes
   }
 
   async function finish (record: UploadRecord, digest: RunningDigest): Promise<void> {
@@ -165,7 +187,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     const record = /^[0-9a-f]{16,64}$/.test(id) ? await store.getUpload(id) : undefined
     if (record === undefined) throw new FerryError('FERRY_GATEWAY_UPLOAD_UNKNOWN', 'no such upload (finished, terminated or never created)', { statusCode: 404 })
     if (record.expiresAtMs <= ctx.now()) {
-      if (!ctx.busy.has(id)) await store.deleteUpload(id)
+      if (!ctx.locks.isHeld(id)) await store.deleteUpload(id)
       throw new FerryError('FERRY_GATEWAY_UPLOAD_EXPIRED', 'this upload expired; start it again', { statusCode: 410 })
     }
     return record

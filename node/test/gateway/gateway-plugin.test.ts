@@ -1,5 +1,6 @@
 // The gateway over fastify inject: tus core/creation/termination/expiration, SHA-256 checks, tokens, paths, Range, zip, receipts.
 import { createHash } from 'node:crypto'
+import { PassThrough } from 'node:stream'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { verifyTransferReceipt } from '@ferry/protocol/token/transfer-receipt'
 import { sweepExpiredUploads } from '../../src/gateway/sweep-expired-uploads.js'
@@ -91,6 +92,29 @@ describe('tus protocol', () => {
     expect(res.statusCode, res.body).toBe(204)
     expect((await fx.store.getEntry('pkg-1', 'a.txt'))?.sha256).toBe(sha256(data))
     await restarted.app.close()
+  })
+
+  it('lets a resuming client\'s HEAD supersede a PATCH that stalled, keeping the bytes it delivered', async () => {
+    const stalled = await gatewayFixture({ supersedeAfterMs: 0 })
+    try {
+      const token = await stalled.token()
+      const data = Buffer.alloc(3000, 5)
+      const created = await stalled.app.inject({ method: 'POST', url: '/gateway/v1/uploads', headers: { ...TUS, authorization: `Bearer ${token}`, 'upload-length': '3000', 'upload-metadata': tusMetadata({ pkg: 'pkg-1', path: 's.bin', sha256: sha256(data) }) } })
+      const location = created.headers.location as string
+      const body = new PassThrough()
+      const first = stalled.app.inject({ method: 'PATCH', url: location, headers: { ...TUS, 'content-type': OCTETS, 'upload-offset': '0' }, payload: body })
+        .then(res => res.json().code, (err: { code: string }) => err.code)
+      body.write(data.subarray(0, 1000))
+      const id = location.split('/').pop()!
+      while (await stalled.store.uploadOffset(id) < 1000) await new Promise(resolve => setImmediate(resolve))
+      const head = await stalled.app.inject({ method: 'HEAD', url: location, headers: TUS })
+      expect(head.headers['upload-offset']).toBe('1000')
+      // Cutting the old body off drops its connection, as it would a real socket.
+      expect(await first).toBe('LIGHT_ECONNRESET')
+      const rest = await stalled.app.inject({ method: 'PATCH', url: location, headers: { ...TUS, 'content-type': OCTETS, 'upload-offset': '1000' }, payload: data.subarray(1000) })
+      expect(rest.statusCode).toBe(204)
+      expect((await stalled.store.getEntry('pkg-1', 's.bin'))?.sha256).toBe(sha256(data))
+    } finally { await stalled.close() }
   })
 
   it('refuses a file whose SHA-256 differs and keeps nothing of it', async () => {
