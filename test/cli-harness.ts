@@ -43,3 +43,52 @@ export async function runFerry (args: string[], options: FerryRunOptions = {}): 
   clearTimeout(timer)
   return { code, signal, stdout, stderr }
 }
+
+export interface LocalDefault {
+  portalUrl: string
+  nodes: Array<{ name: string, peerId: string, httpUrl: string, udpPort: number, multiaddrs: string[] }>
+  users: Array<{ name: string, password: string, role: string }>
+  nodeAdminToken: string
+  dataDir: string
+  /** Stops `ferry up` (SIGINT), which stops the portal and nodes; resolves with its exit code. */
+  stop: () => Promise<number | null>
+}
+
+/** Starts `ferry up --json` on free ports in a new folder and waits for its ready line. */
+export async function startLocalDefault (timeoutMs = 90_000): Promise<LocalDefault> {
+  const { dir, env } = freshHome()
+  const child = spawnFerry(['up', '--json', '--port', '0', '--data-dir', join(dir, 'up')], { env })
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+  const ready = await new Promise<Omit<LocalDefault, 'stop'>>((resolve, reject) => {
+    let buffer = ''
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`ferry up not ready in ${timeoutMs} ms: ${stderr}`)) }, timeoutMs)
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffer += d
+      const newline = buffer.indexOf('\n')
+      if (newline >= 0) { clearTimeout(timer); resolve(JSON.parse(buffer.slice(0, newline))) }
+    })
+    void exited.then(code => { clearTimeout(timer); reject(new Error(`ferry up exited with ${code}: ${stderr}`)) })
+  })
+  return {
+    ...ready,
+    stop: async () => {
+      child.kill('SIGINT')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    }
+  }
+}
+
+/** Logs `user` in with a fresh home; returns the env to run further commands as that user. */
+export async function loginAs (local: LocalDefault, user: string): Promise<NodeJS.ProcessEnv> {
+  const { env } = freshHome()
+  const account = local.users.find(u => u.name === user)
+  if (account === undefined) throw new Error(`no demo user ${user}`)
+  const r = await runFerry(['login', local.portalUrl, '--user', user, '--password-stdin'], { env, input: account.password + '\n' })
+  if (r.code !== 0) throw new Error(`login as ${user} failed: ${r.stderr}`)
+  return env
+}

@@ -1,8 +1,7 @@
 // Black-box: the `ferry` command's help, usage errors (exit 2, no stack) and login state handling, with no portal needed.
 import { describe, it, expect } from 'vitest'
-import { statSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createServer } from 'node:http'
 import { freshHome, runFerry } from './cli-harness.js'
 
 describe('ferry usage', () => {
@@ -68,33 +67,5 @@ describe('ferry usage', () => {
     expect(r.stderr).toContain('FERRY_CLI_CONFIG_INVALID')
     expect((await runFerry(['logout'], { env })).code).toBe(0)
     expect((await runFerry(['sent'], { env })).stderr).toContain('FERRY_CLI_NOT_LOGGED_IN')
-  })
-
-  it('login saves the token 0600 under XDG_CONFIG_HOME, never the password', async () => {
-    // A minimal stand-in answering the one login call; the full flow against the real portal is in cli-portal.test.ts.
-    const server = createServer((req, res) => {
-      let body = ''
-      req.on('data', d => { body += d })
-      req.on('end', () => {
-        const parsed = JSON.parse(body) as { name: string, password: string }
-        res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ token: `tok-${parsed.name}-${parsed.password.length}`, user: { name: parsed.name } }))
-      })
-    })
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
-    try {
-      const { env } = freshHome()
-      const r = await runFerry(['login', `127.0.0.1:${port}`, '--user', 'alice', '--password-stdin'], { env, input: 'pa55word\n' })
-      expect(r.stderr).toBe('')
-      expect(r.code).toBe(0)
-      const file = join(env.XDG_CONFIG_HOME!, 'ferry', 'config.json')
-      expect(statSync(file).mode & 0o777).toBe(0o600)
-      const saved = readFileSync(file, 'utf8')
-      expect(JSON.parse(saved)).toEqual({ portalUrl: `http://127.0.0.1:${port}`, user: 'alice', token: 'tok-alice-8' })
-      expect(saved).not.toContain('pa55word')
-    } finally {
-      server.close()
-    }
   })
 })

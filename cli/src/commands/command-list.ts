@@ -7,7 +7,8 @@ import { inboxCommand, sentCommand } from './inbox-command.js'
 import { packageCommand } from './package-command.js'
 import { downloadCommand } from './download-command.js'
 import { nodeCommand, portalCommand } from './part-start-command.js'
+import { upCommand } from './up-command.js'
 
 export function commandList (): Command[] {
-  return [loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, nodeCommand, portalCommand]
+  return [upCommand, loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, nodeCommand, portalCommand]
 }

@@ -8,7 +8,7 @@ export function printPackageTable (ctx: CliContext, packages: PackageSummaryInfo
     ctx.stdout.write(empty + '\n')
     return
   }
-  const rows = packages.map(p => [p.id, p.state, formatDate(p.sentAtMs ?? p.createdAtMs), p.senderName, String(p.fileCount), formatBytes(p.sizeBytes), p.title])
+  const rows = packages.map(p => [p.id, p.state, formatDate(p.sentAtMs !== undefined && p.sentAtMs > 0 ? p.sentAtMs : p.createdAtMs), p.senderName, String(p.fileCount), formatBytes(p.sizeBytes), p.title])
   printTable(ctx, ['ID', 'STATE', 'DATE', 'FROM', 'FILES', 'SIZE', 'TITLE'], rows)
 }
 
