@@ -65,7 +65,7 @@ export interface GatewayStore {
   /** The package's manifest, sorted by path; undefined when this node knows nothing of the package. */
   listEntries (pkg: string): Promise<PackageEntry[] | undefined>
   getEntry (pkg: string, path: string): Promise<PackageEntry | undefined>
-  /** Records an (empty) folder entry; idempotent. */
+  /** Records an (empty) folder entry; idempotent. A file at that path: a coded FerryError with statusCode 409. */
   addFolder (pkg: string, path: string, nowMs: number): Promise<PackageEntry>
   /**
    * Streams bytes [startBytes, endBytes) of a complete file. Called only for complete entries.
@@ -75,7 +75,10 @@ export interface GatewayStore {
   /** Remembers a CRC-32 the gateway computed for a complete file that had none (e.g. one stored by the UDP path). */
   setCrc32 (pkg: string, path: string, crc32: number): Promise<void>
 
-  /** Creates the upload record, an empty partial file, and an incomplete manifest entry for record.path. */
+  /**
+   * Creates the upload record, an empty partial file, and an incomplete manifest entry for record.path.
+   * A complete file or a folder already at that path: a coded FerryError with statusCode 409 (`FERRY_…_FILE_EXISTS`).
+   */
   createUpload (record: UploadRecord): Promise<void>
   getUpload (id: string): Promise<UploadRecord | undefined>
   /** Every upload in progress (for the expiration sweep). */
