@@ -8,7 +8,9 @@ import { packageCommand } from './package-command.js'
 import { downloadCommand } from './download-command.js'
 import { nodeCommand, portalCommand } from './part-start-command.js'
 import { upCommand } from './up-command.js'
+import { transfersCommand } from './transfers-command.js'
+import { benchCommand } from './bench-command.js'
 
 export function commandList (): Command[] {
-  return [upCommand, loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, nodeCommand, portalCommand]
+  return [upCommand, loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, transfersCommand, benchCommand, nodeCommand, portalCommand]
 }

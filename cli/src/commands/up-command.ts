@@ -1,6 +1,5 @@
 // `ferry up`: the local default — a portal and three meshed nodes on loopback, an admin and two demo users, URLs and credentials printed.
-import { openSync, closeSync, mkdirSync, createWriteStream } from 'node:fs'
-import { homedir } from 'node:os'
+import { openSync, closeSync, mkdirSync, createWriteStream, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { FerryError } from '@ferry/protocol'
 import type { Command, CliContext } from '../cli-context.js'
@@ -9,6 +8,7 @@ import { UsageError } from '../usage-error.js'
 import { ChildPart } from '../local/child-part.js'
 import { loadOrCreateCredentials, type LocalCredentials } from '../local/local-credentials.js'
 import { NodeOpsClient } from '../local/node-ops-client.js'
+import { LOCAL_STATE_FILE, defaultUpDataDir, type LocalState } from '../local/node-targets.js'
 import { PortalClient } from '../portal/portal-client.js'
 
 const USAGE = `Usage: ferry up [--data-dir DIR] [--port PORT] [--nodes N] [--json]
@@ -45,8 +45,7 @@ export const upCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${values.port}"`)
     const nodeCount = Number(values.nodes ?? '3')
     if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 16) throw new UsageError('--nodes takes a number from 1 to 16')
-    const dataHome = ctx.env.XDG_DATA_HOME !== undefined && ctx.env.XDG_DATA_HOME !== '' ? ctx.env.XDG_DATA_HOME : join(ctx.env.HOME ?? homedir(), '.local', 'share')
-    const dataDir = resolve(values['data-dir'] ?? join(dataHome, 'ferry', 'up'))
+    const dataDir = resolve(values['data-dir'] ?? defaultUpDataDir(ctx.env))
     const json = values.json === true
     return await runLocal({ ctx, dataDir, port, nodeCount, json })
   }
@@ -102,6 +101,8 @@ async function runLocal (o: { ctx: CliContext, dataDir: string, port: number, no
     nodes.push(...rest)
     await waitForMesh(nodes, credentials.nodeAdminToken, ctx.signal)
     await enrolNodes(portalUrl, admin, credentials, nodes, ctx.signal)
+    const state: LocalState = { portalUrl, nodes: nodes.map(n => ({ name: n.name, peerId: n.peerId, httpUrl: n.httpUrl, udpPort: n.udpPort, multiaddrs: n.multiaddrs })), nodeAdminToken: credentials.nodeAdminToken }
+    writeFileSync(join(dataDir, LOCAL_STATE_FILE), JSON.stringify(state) + '\n', { mode: 0o600 })
 
     if (o.json) {
       ctx.stdout.write(JSON.stringify({
@@ -130,6 +131,7 @@ async function runLocal (o: { ctx: CliContext, dataDir: string, port: number, no
     if (!ctx.signal.aborted) ctx.stderr.write(`ferry up: start failed; logs are in ${logDir}\n`)
     throw err
   } finally {
+    rmSync(join(dataDir, LOCAL_STATE_FILE), { force: true })
     for (const part of [...parts].reverse()) await part.stop()
   }
 }
