@@ -28,7 +28,17 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     const claims = await downloadClaims(request, pkg)
     const path = checkPackagePath(params['*'])
     requireCovered(claims, path)
-    const entry = await store.getEntry(pkg, path)
+    let entry = await store.getEntry(pkg, path)
+    let read = (start: number, end: number): AsyncIterable<Uint8Array> => store.readFile(pkg, path, start, end)
+    if ((entry === undefined || !entry.complete) && ctx.remote !== undefined) {
+      // Not here (yet): stream it from the node that holds it while serving.
+      const { remote } = ctx
+      const held = (await remote.listEntries(pkg))?.find(e => e.path === path)
+      if (held !== undefined) {
+        entry = held
+        read = (start, end) => remote.readFile(pkg, path, start, end)
+      }
+    }
     if (entry === undefined || entry.kind !== 'file') {
       throw new FerryError('FERRY_GATEWAY_FILE_UNKNOWN', 'the package has no file at this path', { statusCode: 404, details: { path } })
     }
@@ -39,13 +49,23 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     const range = chooseRange(request, reply, etag, entry.completedAtMs, entry.sizeBytes)
     reply.header('Content-Type', 'application/octet-stream')
     reply.header('Content-Disposition', attachmentDisposition(path.slice(path.lastIndexOf('/') + 1)))
-    return await sendRange(reply, claims, range, entry.sizeBytes, [entry], (start, end) => store.readFile(pkg, path, start, end))
+    return await sendRange(reply, claims, range, entry.sizeBytes, [entry], read)
   } })
 
   app.route({ method: ['GET', 'HEAD'], url: '/gateway/v1/packages/:pkg/zip', handler: async (request, reply) => {
     const pkg = checkPackageId((request.params as { pkg: string }).pkg)
     const claims = await downloadClaims(request, pkg)
-    const entries = (await store.listEntries(pkg))?.filter(entry => tokenCoversPath(claims, entry.path))
+    let stored = await store.listEntries(pkg)
+    let read = (path: string, start: number, end: number): AsyncIterable<Uint8Array> => store.readFile(pkg, path, start, end)
+    if ((stored === undefined || stored.some(entry => !entry.complete)) && ctx.remote !== undefined) {
+      const { remote } = ctx
+      const held = await remote.listEntries(pkg)
+      if (held !== undefined) {
+        stored = held
+        read = (path, start, end) => remote.readFile(pkg, path, start, end)
+      }
+    }
+    const entries = stored?.filter(entry => tokenCoversPath(claims, entry.path))
     if (entries === undefined || entries.length === 0) {
       throw new FerryError('FERRY_GATEWAY_PACKAGE_UNKNOWN', 'this node holds no such package', { statusCode: 404 })
     }
@@ -55,7 +75,7 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     }
     const members: ZipMember[] = []
     for (const entry of entries) {
-      members.push({ path: entry.path, kind: entry.kind, sizeBytes: entry.sizeBytes, crc32: entry.crc32 ?? await fileCrc32(pkg, entry), modifiedAtMs: entry.completedAtMs ?? 0 })
+      members.push({ path: entry.path, kind: entry.kind, sizeBytes: entry.sizeBytes, crc32: entry.crc32 ?? await fileCrc32(pkg, entry, read), modifiedAtMs: entry.completedAtMs ?? 0 })
     }
     members.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
     const layout = new ZipLayout(members)
@@ -67,7 +87,7 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     return await sendRange(reply, claims, range, layout.sizeBytes, entries, async function * (start, end) {
       for (const piece of layout.pieces(start, end)) {
         if (piece.kind === 'bytes') yield piece.data
-        else yield * store.readFile(pkg, piece.path, piece.startBytes, piece.endBytes)
+        else yield * read(piece.path, piece.startBytes, piece.endBytes)
       }
     })
   } })
@@ -79,11 +99,11 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
   }
 
   /** A file stored without a CRC-32 (e.g. by another path into the node) gets one computed once and remembered. */
-  async function fileCrc32 (pkg: string, entry: PackageEntry): Promise<number> {
+  async function fileCrc32 (pkg: string, entry: PackageEntry, read: (path: string, start: number, end: number) => AsyncIterable<Uint8Array>): Promise<number> {
     if (entry.kind === 'folder' || entry.sizeBytes === 0) return 0
     let crc = 0
-    for await (const chunk of store.readFile(pkg, entry.path, 0, entry.sizeBytes)) crc = crc32(chunk, crc)
-    await store.setCrc32(pkg, entry.path, crc >>> 0)
+    for await (const chunk of read(entry.path, 0, entry.sizeBytes)) crc = crc32(chunk, crc)
+    await store.setCrc32(pkg, entry.path, crc >>> 0).catch(() => {}) // a remote entry has no local record to remember it in
     return crc >>> 0
   }
 

@@ -6,8 +6,9 @@ import type { RunningDigest } from './running-digest.js'
 import { TransferByteBudget } from './transfer-byte-budget.js'
 import { UploadLock } from './upload-lock.js'
 
-export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded' | 'supersedeAfterMs'>> {
+export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded' | 'supersedeAfterMs' | 'remote'>> {
   onDownloaded: GatewayOptions['onDownloaded']
+  remote: GatewayOptions['remote']
   budget: TransferByteBudget
   /** Running SHA-256/CRC-32 per upload id, valid up to its offsetBytes; rebuilt from the partial file when missing. */
   digests: Map<string, RunningDigest>
@@ -25,6 +26,7 @@ export function gatewayContext (options: GatewayOptions): GatewayContext {
     uploadTtlMs: options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS,
     randomId: options.randomId ?? (() => randomBytes(16).toString('hex')),
     onDownloaded: options.onDownloaded,
+    remote: options.remote,
     budget: new TransferByteBudget(),
     digests: new Map<string, RunningDigest>(),
     locks: new UploadLock(options.supersedeAfterMs ?? DEFAULT_SUPERSEDE_AFTER_MS)

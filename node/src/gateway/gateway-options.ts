@@ -2,6 +2,7 @@
 import type { TransferDirection, TransferTokenClaims } from '@ferry/protocol/token/transfer-token'
 import type { TransferReceiptClaims } from '@ferry/protocol/token/transfer-receipt'
 import type { GatewayStore, PackageEntry } from './gateway-store.js'
+import type { RemotePackageSource } from './remote-package-source.js'
 
 export interface GatewayOptions {
   store: GatewayStore
@@ -12,6 +13,8 @@ export interface GatewayOptions {
   verifyToken: (token: string, expect: { pkg?: string, dir: TransferDirection }) => Promise<TransferTokenClaims>
   /** Signs a receipt with the node's Ed25519 key; the node fills `iss` with its peer id (signTransferReceipt). */
   signReceipt: (claims: Omit<TransferReceiptClaims, 'iss'>) => Promise<string>
+  /** Where to read packages this node lacks or holds only in part (the mesh); without it such downloads get 404/409. */
+  remote?: RemotePackageSource
   /** Wall clock in ms since the epoch; injected so tests control expiry. Default Date.now. */
   now?: () => number
   /** Tus-Max-Size: the largest single file accepted, in bytes. Default 1 TiB. */
