@@ -1,0 +1,340 @@
+// The UDP driver: one node:dgram socket, many sessions by connection id, real clock and timers, pacing and file I/O (SPEC.md §10).
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { isIPv6 } from 'node:net'
+import { FerryError } from '../errors/ferry-error.js'
+import { DelayBasedRateController } from '../congestion/delay-based-rate-controller.js'
+import type { RateSettings } from '../congestion/rate-controller.js'
+import { MemoryBlockSink } from '../files/memory-block-sink.js'
+import { MemoryBlockSource } from '../files/memory-block-source.js'
+import type { ManifestEntry } from '../manifest/manifest.js'
+import { peekConnectionId } from '../wire/datagram-codec.js'
+import { ReceiverSession } from '../session/receiver-session.js'
+import { SenderSession } from '../session/sender-session.js'
+import type { SessionCore } from '../session/session-core.js'
+import { FileBlockSink } from './file-block-sink.js'
+import { FileBlockSource } from './file-block-source.js'
+import { readJournalFile, removeJournalFile, writeJournalFile } from './journal-file.js'
+import type { ReceiveOptions, RemoteAddress, SendOptions, TransferProgress, TransferResult } from './transfer-types.js'
+
+export interface BindOptions {
+  host?: string
+  port?: number
+  /** SO_RCVBUF wanted (bytes); the kernel caps it at net.core.rmem_max. Large, so event-loop pauses do not drop datagrams. */
+  receiveBufferBytes?: number
+  sendBufferBytes?: number
+}
+
+/** Default socket buffers (bytes): 64 MiB holds ~45,000 full datagrams, half a second at 1 Gbit/s. */
+const DEFAULT_SOCKET_BUFFER_BYTES = 64 << 20
+/** Datagrams handed to the socket and not yet confirmed, before polling pauses (backpressure). */
+const MAX_OUTSTANDING_SENDS = 2048
+/** Datagrams one session may emit per loop turn, so receiving keeps its share of the event loop. */
+const MAX_BURST_PER_TURN = 512
+/** Journal checkpoint period (ms). */
+const JOURNAL_INTERVAL_MS = 1000
+/** Flush gathered write buffers at least this often (ms). */
+const SINK_FLUSH_INTERVAL_MS = 50
+
+interface Entry {
+  session: SessionCore
+  remote: RemoteAddress | undefined
+  /** Called after every loop turn that touched the session. */
+  afterTurn: (nowMs: number) => void
+  /** Called once the session is fully closed (drained): release resources. */
+  onClosed: () => void
+}
+
+/** A transfer in progress: await it (it is a thenable) for the result; change its rate or watch its progress meanwhile. */
+export class RunningTransfer implements PromiseLike<TransferResult> {
+  readonly done: Promise<TransferResult>
+  /** @internal */
+  progressNow: () => TransferProgress = () => ({ bytesDone: 0, bytesTotal: 0, rateBitsPerSec: 0, etaSeconds: Infinity, filesDone: 0, filesTotal: 0 })
+  /** @internal */
+  rateSetter: ((settings: RateSettings) => void) | undefined
+
+  constructor (done: Promise<TransferResult>) { this.done = done }
+
+  /** Changes the sender's rate settings mid-transfer (no effect on a receiving transfer). */
+  setRate (settings: RateSettings): void { this.rateSetter?.(settings) }
+  progress (): TransferProgress { return this.progressNow() }
+
+  then<A = TransferResult, B = never> (onfulfilled?: ((value: TransferResult) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.done.then(onfulfilled, onrejected)
+  }
+}
+
+function nowMs (): number { return performance.now() }
+
+export class UdpEndpoint {
+  private readonly sessions = new Map<string, Entry>()
+  private timer: NodeJS.Timeout | undefined
+  private immediate: NodeJS.Immediate | undefined
+  private outstandingSends = 0
+  private closed = false
+  /** Datagrams for no known session (ignored). */
+  unknownDatagrams = 0
+  /** Socket buffer sizes the kernel granted (bytes). */
+  readonly receiveBufferBytes: number
+  readonly sendBufferBytes: number
+
+  private constructor (private readonly socket: Socket, readonly host: string, readonly port: number) {
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
+    socket.on('error', () => { /* per-send errors arrive in callbacks; a socket error only matters on close */ })
+    this.receiveBufferBytes = socket.getRecvBufferSize()
+    this.sendBufferBytes = socket.getSendBufferSize()
+  }
+
+  /** Binds one UDP socket (IPv4 or IPv6 by `host`) with large buffers. */
+  static async bind (options: BindOptions = {}): Promise<UdpEndpoint> {
+    const host = options.host ?? '127.0.0.1'
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind(options.port ?? 0, host, () => { socket.off('error', reject); resolve() })
+    })
+    for (const [set, bytes] of [[(n: number) => socket.setRecvBufferSize(n), options.receiveBufferBytes], [(n: number) => socket.setSendBufferSize(n), options.sendBufferBytes]] as const) {
+      try { set(bytes ?? DEFAULT_SOCKET_BUFFER_BYTES) } catch (_) { /* the kernel keeps its default */ }
+    }
+    return new UdpEndpoint(socket, host, socket.address().port)
+  }
+
+  /** Number of live sessions (ops). */
+  get sessionCount (): number { return this.sessions.size }
+
+  private register (connectionId: string, entry: Entry): void {
+    if (this.closed) throw new FerryError('FERRY_PROTOCOL_ENDPOINT_CLOSED', 'the endpoint is closed')
+    if (this.sessions.has(connectionId)) throw new FerryError('FERRY_PROTOCOL_CONNECTION_ID', `connection id ${connectionId} is already in use on this endpoint`, { statusCode: 409 })
+    this.sessions.set(connectionId, entry)
+    this.wake()
+  }
+
+  private onMessage (msg: Buffer, rinfo: RemoteInfo): void {
+    const id = peekConnectionId(msg)
+    const entry = id === undefined ? undefined : this.sessions.get(id)
+    if (entry === undefined) { this.unknownDatagrams++; return }
+    if (entry.session.handleDatagram(msg, nowMs())) {
+      if (entry.remote === undefined || entry.remote.port !== rinfo.port || entry.remote.host !== rinfo.address) entry.remote = { host: rinfo.address, port: rinfo.port }
+    }
+    this.wake()
+  }
+
+  /** Runs the loop on the next turn (coalesced). */
+  private wake (): void {
+    if (this.immediate !== undefined || this.closed) return
+    if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined }
+    this.immediate = setImmediate(this.turn)
+  }
+
+  private readonly turn = (): void => {
+    this.immediate = undefined
+    this.timer = undefined
+    if (this.closed) return
+    const now = nowMs()
+    let deadline = Infinity
+    for (const [id, entry] of this.sessions) {
+      const s = entry.session
+      if (s.nextDeadlineMs() <= now) s.handleTimeout(now)
+      for (let n = 0; n < MAX_BURST_PER_TURN && this.outstandingSends < MAX_OUTSTANDING_SENDS && entry.remote !== undefined; n++) {
+        const datagram = s.pollTransmit(now)
+        if (datagram === undefined) break
+        this.outstandingSends++
+        this.socket.send(datagram, entry.remote.port, entry.remote.host, this.onSent)
+      }
+      entry.afterTurn(now)
+      if (s.state === 'closed') { this.sessions.delete(id); entry.onClosed(); continue }
+      deadline = Math.min(deadline, s.nextDeadlineMs())
+    }
+    if (this.outstandingSends >= MAX_OUTSTANDING_SENDS) return // onSent wakes us
+    if (deadline === Infinity) return
+    const delay = deadline - nowMs()
+    if (delay <= 0) this.immediate = setImmediate(this.turn)
+    // Timers have 1 ms granularity: the pacer's burst allowance covers what accrues meanwhile (SPEC.md §7.2).
+    else this.timer = setTimeout(this.turn, Math.max(1, Math.floor(delay)))
+  }
+
+  private readonly onSent = (): void => {
+    this.outstandingSends--
+    if (this.outstandingSends === MAX_OUTSTANDING_SENDS / 2) this.wake()
+  }
+
+  /** Sends files (or in-memory bytes) to the peer. Await the result, or keep the handle to change the rate. */
+  send (options: SendOptions): RunningTransfer {
+    const startMs = nowMs()
+    const entries: ManifestEntry[] = options.files.map(f => ({ relativePath: f.relativePath, kind: f.kind ?? 'file', sizeBytes: f.kind === 'directory' ? 0 : f.sizeBytes }))
+    let failSource: (err: Error) => void = () => {}
+    let ready: () => void = () => {}
+    let fileSource: FileBlockSource | undefined
+    const source = options.source ?? (options.files.every(f => f.absolutePath === undefined)
+      ? new MemoryBlockSource(options.files.map(f => f.bytes ?? new Uint8Array(0)))
+      : (fileSource = new FileBlockSource(options.files.map(f => ({ absolutePath: f.kind === 'directory' ? null : (f.absolutePath ?? null), sizeBytes: f.sizeBytes })), () => ready(), err => failSource(err))))
+    const controller = options.rateController ?? new DelayBasedRateController({ settings: options.rate, nowMs: startMs })
+    const session = new SenderSession({
+      connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
+      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller
+    })
+    ready = () => { session.sourceReady(); this.wake() }
+    failSource = err => { session.closeLocally('FERRY_PROTOCOL_SOURCE_READ', `reading a file to send failed: ${err.message}`, nowMs()); this.wake() }
+    const fileName = (i: number): string => entries[i]!.relativePath
+    return this.run(options, session, startMs, {
+      progress: () => {
+        const done = session.bytesAcked
+        return { bytesDone: done, bytesTotal: session.bytesTotal, filesDone: 0, filesTotal: entries.length, currentFile: fileName(Math.max(0, session.layout.chunkAt(Math.min(done, session.bytesTotal - 1))?.fileIndex ?? 0) % entries.length) }
+      },
+      result: () => ({
+        files: entries.map((e, i) => ({ relativePath: e.relativePath, sizeBytes: e.sizeBytes, sha256: e.kind === 'directory' ? '' : Buffer.from(source.digest(i) ?? new Uint8Array(0)).toString('hex') })),
+        bytes: entries.reduce((n, e) => n + e.sizeBytes, 0), retransmittedBytes: session.stats.retransmittedBytes, payloadBytesSent: session.stats.payloadBytesSent
+      }),
+      setRate: settings => session.setRate(settings, nowMs()),
+      cleanup: async () => { await fileSource?.close() }
+    })
+  }
+
+  /** Receives a transfer into `destinationDir` (or memory), resuming from `journalPath` when a journal is there. */
+  receive (options: ReceiveOptions): RunningTransfer {
+    const startMs = nowMs()
+    const prepared = (async () => {
+      if (options.memory === undefined && options.destinationDir === undefined) throw new FerryError('FERRY_PROTOCOL_DESTINATION', 'receive needs destinationDir (or memory)', { statusCode: 400 })
+      const journal = options.journalPath === undefined || options.memory !== undefined ? undefined : await readJournalFile(options.journalPath)
+      return journal
+    })()
+    const done = prepared.then(journal => {
+      const ref: { session?: ReceiverSession } = {}
+      const verifiedHex = new Map<number, string>()
+      let fileSink: FileBlockSink | undefined
+      const sink = options.memory !== undefined
+        ? new MemoryBlockSink(options.memory === 'discard')
+        : (fileSink = new FileBlockSink({
+            destinationDir: options.destinationDir!, resuming: journal !== undefined,
+            onVerified: (index, ok, hex) => { if (ok) verifiedHex.set(index, hex); ref.session?.fileVerified(index, ok, nowMs()); this.wake() },
+            onFatal: (code, message) => { ref.session?.closeLocally(code, message, nowMs()); this.wake() }
+          }))
+      const s = new ReceiverSession({
+        connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
+        idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, sink, maxBytes: options.maxBytes, resumeFrom: journal
+      })
+      ref.session = s
+      let checkpointing = false
+      let lastCheckpointMs = startMs
+      let lastFlushMs = startMs
+      const checkpoint = async (): Promise<void> => {
+        if (fileSink === undefined || options.journalPath === undefined || !s.hasManifest) return
+        const snapshot = s.journal()
+        await fileSink.flush()
+        await writeJournalFile(options.journalPath, snapshot)
+      }
+      const inner = this.run(options, s, startMs, {
+        progress: () => ({ bytesDone: s.bytesReceived, bytesTotal: s.bytesTotal, filesDone: s.filesVerified, filesTotal: s.entries.filter(e => e.kind === 'file').length }),
+        result: () => ({
+          files: s.entries.map((e, i) => ({ relativePath: e.relativePath, sizeBytes: e.sizeBytes, sha256: e.kind === 'directory' ? '' : (s.verifiedSha256Hex(i) ?? verifiedHex.get(i) ?? '') })),
+          bytes: s.entries.reduce((n, e) => n + e.sizeBytes, 0)
+        }),
+        afterTurn: now => {
+          if (fileSink === undefined) return
+          if (now - lastFlushMs >= SINK_FLUSH_INTERVAL_MS) { lastFlushMs = now; fileSink.flushBuffers() }
+          if (!checkpointing && now - lastCheckpointMs >= JOURNAL_INTERVAL_MS && s.state === 'established') {
+            checkpointing = true
+            lastCheckpointMs = now
+            checkpoint().catch(err => s.closeLocally('FERRY_PROTOCOL_JOURNAL', `writing the resume journal failed: ${(err as Error).message}`, nowMs())).finally(() => { checkpointing = false })
+          }
+        },
+        finalize: async ok => {
+          if (fileSink === undefined || options.journalPath === undefined) return
+          if (ok) await removeJournalFile(options.journalPath)
+          else if (s.hasManifest) await checkpoint().catch(() => {})
+        },
+        cleanup: async () => { await fileSink?.close() }
+      })
+      handle.progressNow = inner.progressNow
+      handle.rateSetter = inner.rateSetter
+      return inner.done
+    })
+    const handle = new RunningTransfer(done)
+    return handle
+  }
+
+  private run (options: SendOptions | ReceiveOptions, session: SenderSession | ReceiverSession, startMs: number, hooks: {
+    progress: () => Omit<TransferProgress, 'rateBitsPerSec' | 'etaSeconds'>
+    result: () => Omit<TransferResult, 'seconds' | 'dropped'>
+    setRate?: (settings: RateSettings) => void
+    afterTurn?: (nowMs: number) => void
+    finalize?: (ok: boolean) => Promise<void>
+    cleanup?: () => Promise<void>
+  }): RunningTransfer {
+    let resolve: (r: TransferResult) => void = () => {}
+    let reject: (err: unknown) => void = () => {}
+    const promise = new Promise<TransferResult>((res, rej) => { resolve = res; reject = rej })
+    let settled = false
+    let lastProgressMs = startMs
+    let lastBytes = 0
+    let rate = 0
+    const progressNow = (): TransferProgress => {
+      const p = hooks.progress()
+      const left = Math.max(0, p.bytesTotal - p.bytesDone)
+      return { ...p, rateBitsPerSec: rate, etaSeconds: rate > 0 ? (left * 8) / rate : Infinity }
+    }
+    const settle = (): void => {
+      if (settled || session.outcome === undefined) return
+      settled = true
+      const outcome = session.outcome
+      const finish = async (): Promise<void> => {
+        await hooks.finalize?.(outcome.ok).catch(() => {})
+        if (outcome.ok) {
+          const r = hooks.result()
+          resolve({ ...r, seconds: (nowMs() - startMs) / 1000, dropped: { ...session.dropped } })
+        } else {
+          reject(new FerryError(outcome.code as `FERRY_${string}`, outcome.message ?? 'transfer failed', { details: { by: outcome.by, connectionId: session.connectionId } }))
+        }
+      }
+      void finish()
+    }
+    const entry: Entry = {
+      session,
+      remote: options.remote,
+      afterTurn: now => {
+        hooks.afterTurn?.(now)
+        const interval = options.progressIntervalMs ?? 250
+        if (now - lastProgressMs >= interval) {
+          const p = hooks.progress()
+          rate = ((p.bytesDone - lastBytes) * 8000) / (now - lastProgressMs)
+          lastBytes = p.bytesDone
+          lastProgressMs = now
+          options.onProgress?.(progressNow())
+        }
+        settle()
+      },
+      onClosed: () => { settle(); void hooks.cleanup?.() }
+    }
+    if (options.role === 'initiator' && options.remote === undefined) {
+      return new RunningTransfer(Promise.reject(new FerryError('FERRY_PROTOCOL_REMOTE', 'the initiator needs the remote address', { statusCode: 400 })))
+    }
+    if (options.signal?.aborted === true) return new RunningTransfer(Promise.reject(new FerryError('FERRY_PROTOCOL_ABORTED', 'the transfer was aborted', { cause: options.signal.reason })))
+    options.signal?.addEventListener('abort', () => { session.closeLocally('FERRY_PROTOCOL_ABORTED', 'the transfer was aborted', nowMs()); this.wake() }, { once: true })
+    try {
+      this.register(session.connectionId, entry)
+    } catch (err) {
+      return new RunningTransfer(Promise.reject(err))
+    }
+    const handle = new RunningTransfer(promise)
+    handle.progressNow = progressNow
+    if (hooks.setRate !== undefined) handle.rateSetter = settings => { hooks.setRate!(settings); this.wake() }
+    return handle
+  }
+
+  /** Closes every session (they end with FERRY_PROTOCOL_ABORTED) and the socket. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    const now = nowMs()
+    for (const entry of this.sessions.values()) {
+      entry.session.closeLocally('FERRY_PROTOCOL_ABORTED', 'the endpoint closed', now)
+      const d = entry.session.pollTransmit(now)
+      if (d !== undefined && entry.remote !== undefined) this.socket.send(d, entry.remote.port, entry.remote.host)
+      entry.afterTurn(now)
+      entry.onClosed()
+    }
+    this.sessions.clear()
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.immediate !== undefined) clearImmediate(this.immediate)
+    await new Promise<void>(resolve => this.socket.close(() => resolve()))
+  }
+}

@@ -1,0 +1,321 @@
+// The receiving side of a transfer: places data at its offset, reports what it holds and what is missing, verifies each file (SPEC.md §5, §6).
+import { FerryError } from '../errors/ferry-error.js'
+import { DIGEST_BYTES, ManifestLayout, MAX_MANIFEST_BYTES, decodeManifest, type ManifestEntry } from '../manifest/manifest.js'
+import {
+  MANIFEST_FILE_INDEX, MAX_OFFSET_BYTES, MAX_PAYLOAD_BYTES, PacketType,
+  type AckFrame, type AckSegment, type DataFrame, type Frame
+} from '../wire/datagram-codec.js'
+import { RangeSet } from '../wire/range-set.js'
+import type { BlockSink } from './block-io.js'
+import type { ResumeJournal } from './resume-journal.js'
+import { SessionCore, type SessionOptions } from './session-core.js'
+
+export interface ReceiverSessionOptions extends SessionOptions {
+  sink: BlockSink
+  /** Refuse a manifest whose files add up to more than this (bytes). */
+  maxBytes?: number
+  /** State saved by an earlier session for the same transfer (SPEC.md §9). */
+  resumeFrom?: ResumeJournal
+}
+
+/** Acknowledge after this many data datagrams… */
+export const ACK_EVERY_PACKETS = 32
+/** …or this long after the first unacknowledged one (ms). */
+export const MAX_ACK_DELAY_MS = 5
+/** Received ranges listed per acknowledgement segment: two segments keep an ack under ~1 KiB (SPEC.md §4.4). */
+const RANGES_PER_SEGMENT = 48
+/** Data datagrams kept while the manifest is incomplete (~11 MiB). */
+const MAX_EARLY_FRAMES = 8192
+/** Receive rate is measured over at least this window (ms). */
+const RATE_WINDOW_MS = 25
+/** While syncing, the full state is repeated this often (ms) until the first data arrives. */
+const SYNC_REPEAT_MS = 200
+
+export class ReceiverSession extends SessionCore {
+  readonly transferRole = 'receiver'
+  private readonly sink: BlockSink
+  private readonly maxBytes: number
+  readonly received = new RangeSet()
+  layout: ManifestLayout | undefined
+  private early: DataFrame[] = []
+  private manifestChunks = new Map<number, Uint8Array>()
+  private manifestBytes: Uint8Array | undefined
+  private readonly digests = new Map<number, Uint8Array>()
+  private readonly finishing = new Set<number>()
+  readonly verified = new Set<number>()
+  private resuming: boolean
+
+  private syncing = true
+  private syncDueMs = -Infinity
+  private syncFrames: AckFrame[] = []
+  private ackPendingPackets = 0
+  private firstUnackedMs = Infinity
+  private largestPn = -1
+  private largestPnAtMs = 0
+  private owdBaseTicks: number | undefined
+  private owdMinInterval = Infinity
+  private owdLast = 0
+  private nackCursor = 0
+  private rateWindowStartMs: number
+  private rateWindowBytes = 0
+  private receiveRateBitsPerSec = 0
+  payloadBytesReceived = 0
+
+  constructor (options: ReceiverSessionOptions) {
+    super(options)
+    this.sink = options.sink
+    this.maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER
+    this.rateWindowStartMs = options.nowMs
+    this.resuming = options.resumeFrom !== undefined
+    if (options.resumeFrom !== undefined) this.restore(options.resumeFrom, options.nowMs)
+  }
+
+  get bytesTotal (): number { return this.layout?.totalBytes ?? 0 }
+  get bytesReceived (): number { return this.received.sizeBytes }
+  get entries (): readonly ManifestEntry[] { return this.layout?.entries ?? [] }
+  /** Files whose SHA-256 checked out. */
+  get filesVerified (): number { return this.verified.size }
+
+  protected override isResuming (): boolean { return this.resuming }
+
+  private restore (journal: ResumeJournal, nowMs: number): void {
+    const manifest = Buffer.from(journal.manifestBase64, 'base64')
+    this.acceptManifest(new Uint8Array(manifest), nowMs, false)
+    if (this.layout === undefined) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal holds an invalid manifest')
+    for (const [s, e] of journal.receivedRanges) this.received.add(s, Math.min(e, this.layout.totalBytes))
+    for (const [index, hex] of Object.entries(journal.digestsHex)) this.digests.set(Number(index), Buffer.from(hex, 'hex'))
+    // A file counts as verified again only after the sink re-checks it from disk: onEstablished restarts verification.
+  }
+
+  /** What a restart needs: the manifest, the ranges held, the digests received (SPEC.md §9). Take it before the sink flushes. */
+  journal (): ResumeJournal {
+    if (this.manifestBytes === undefined) throw new FerryError('FERRY_PROTOCOL_STATE', 'no manifest yet: nothing to journal')
+    const digestsHex: Record<string, string> = {}
+    for (const [index, d] of this.digests) digestsHex[String(index)] = Buffer.from(d).toString('hex')
+    return { version: 1, connectionId: this.connectionId, manifestBase64: Buffer.from(this.manifestBytes).toString('base64'), receivedRanges: this.received.toJSON(), digestsHex }
+  }
+
+  /** The sender's SHA-256 of file `index`, hex, once verified here. */
+  verifiedSha256Hex (index: number): string | undefined {
+    const d = this.digests.get(index)
+    return this.verified.has(index) && d !== undefined ? Buffer.from(d).toString('hex') : undefined
+  }
+
+  get hasManifest (): boolean { return this.layout !== undefined }
+
+  protected onEstablished (nowMs: number): void {
+    this.syncDueMs = nowMs
+    if (this.layout !== undefined) for (const index of this.layout.files) this.maybeFinish(index, nowMs)
+    this.checkComplete(nowMs)
+  }
+  protected onClosed (): void {}
+
+  protected onFrame (frame: Frame, ticks: number, pn: number, nowMs: number): void {
+    if (frame.type !== PacketType.Data) return
+    if (pn > this.largestPn) { this.largestPn = pn; this.largestPnAtMs = nowMs }
+    this.syncing = false
+    this.ackPendingPackets++
+    if (this.firstUnackedMs === Infinity) this.firstUnackedMs = nowMs
+    const localTicks = Math.round((nowMs - this.originMs) * 100)
+    if (this.owdBaseTicks === undefined) this.owdBaseTicks = localTicks - ticks
+    const owd = ((localTicks - ticks - this.owdBaseTicks) | 0) / 100
+    this.owdLast = owd
+    if (owd < this.owdMinInterval) this.owdMinInterval = owd
+    this.rateWindowBytes += frame.payload.length
+    this.onData(frame, nowMs)
+  }
+
+  private onData (frame: DataFrame, nowMs: number): void {
+    const len = frame.payload.length
+    if (frame.fileIndex === MANIFEST_FILE_INDEX) { this.onManifestChunk(frame, nowMs); return }
+    const layout = this.layout
+    if (layout === undefined) {
+      // Data overtook a lost manifest chunk: keep a bounded amount so the repair costs no resend (SPEC.md §5.1).
+      if (this.early.length < MAX_EARLY_FRAMES) this.early.push({ ...frame, payload: Buffer.from(frame.payload) })
+      else this.dropped.beforeManifest++
+      return
+    }
+    const global = layout.globalOffset(frame.fileIndex, frame.offsetBytes)
+    const chunk = global === undefined ? undefined : layout.chunkAt(global)
+    if (chunk === undefined || chunk.globalOffset !== global || chunk.lengthBytes !== len) {
+      this.closeLocally('FERRY_PROTOCOL_VIOLATION', `data frame does not match the manifest (file ${frame.fileIndex}, offset ${frame.offsetBytes})`, nowMs)
+      return
+    }
+    if (this.received.covers(global, global + len)) { this.dropped.duplicate++; return }
+    const entry = layout.entries[frame.fileIndex]!
+    if (frame.offsetBytes === entry.sizeBytes) {
+      this.digests.set(frame.fileIndex, Buffer.from(frame.payload))
+    } else if (!this.sink.write(frame.fileIndex, frame.offsetBytes, frame.payload)) {
+      this.dropped.sinkFull++
+      return
+    }
+    this.received.add(global, global + len)
+    this.payloadBytesReceived += len
+    this.maybeFinish(frame.fileIndex, nowMs)
+  }
+
+  private maybeFinish (fileIndex: number, nowMs: number): void {
+    if (this.finishing.has(fileIndex) || this.verified.has(fileIndex)) return
+    const [start, end] = this.layout!.fileRegion(fileIndex)
+    if (!this.received.covers(start, end)) return
+    this.finishing.add(fileIndex)
+    const verdict = this.sink.finish(fileIndex, this.digests.get(fileIndex)!)
+    if (verdict !== undefined) this.fileVerified(fileIndex, verdict, nowMs)
+  }
+
+  /** The sink's verdict on a file's SHA-256. A mismatch closes the session: the journal drops that file so a resume resends it. */
+  fileVerified (fileIndex: number, ok: boolean, nowMs: number): void {
+    if (!this.finishing.delete(fileIndex)) return
+    if (!ok) {
+      const [start, end] = this.layout!.fileRegion(fileIndex)
+      this.received.remove(start, end)
+      this.digests.delete(fileIndex)
+      this.closeLocally('FERRY_PROTOCOL_INTEGRITY', `SHA-256 mismatch for ${this.layout!.entries[fileIndex]!.relativePath}`, nowMs)
+      return
+    }
+    this.verified.add(fileIndex)
+    this.checkComplete(nowMs)
+  }
+
+  private checkComplete (nowMs: number): void {
+    const layout = this.layout
+    if (layout === undefined || this.state !== 'established') return
+    if (this.verified.size === layout.files.length && this.received.covers(0, layout.totalBytes)) this.closeSuccessfully(nowMs)
+  }
+
+  private onManifestChunk (frame: DataFrame, nowMs: number): void {
+    if (this.layout !== undefined) { this.dropped.duplicate++; return }
+    if (frame.offsetBytes % MAX_PAYLOAD_BYTES !== 0 || frame.offsetBytes > MAX_MANIFEST_BYTES) {
+      this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'misaligned manifest chunk', nowMs)
+      return
+    }
+    if (this.manifestChunks.has(frame.offsetBytes)) { this.dropped.duplicate++; return }
+    this.manifestChunks.set(frame.offsetBytes, Buffer.from(frame.payload))
+    this.received.add(frame.offsetBytes, frame.offsetBytes + frame.payload.length)
+    const first = this.manifestChunks.get(0)
+    const announced = first === undefined ? undefined : ManifestLayout.announcedManifestBytes(first)
+    if (announced === undefined) return
+    if (announced > MAX_MANIFEST_BYTES) { this.closeLocally('FERRY_MANIFEST_TOO_LARGE', 'the manifest is larger than 32 MiB', nowMs); return }
+    const regionBytes = 4 + announced
+    if (!this.received.covers(0, regionBytes)) return
+    const region = new Uint8Array(regionBytes)
+    for (const [offset, bytes] of this.manifestChunks) {
+      if (offset + bytes.length > regionBytes) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'manifest chunk beyond its length', nowMs); return }
+      region.set(bytes, offset)
+    }
+    this.manifestChunks = new Map()
+    this.acceptManifest(region.subarray(4), nowMs, true)
+  }
+
+  private acceptManifest (bytes: Uint8Array, nowMs: number, fresh: boolean): void {
+    let entries: ManifestEntry[]
+    try {
+      entries = decodeManifest(bytes)
+    } catch (err) {
+      const code = (err as FerryError).code ?? 'FERRY_PROTOCOL_DECODE'
+      this.closeLocally(code, (err as Error).message, nowMs)
+      return
+    }
+    const layout = new ManifestLayout(entries, bytes.length)
+    const payloadBytes = entries.reduce((n, e) => n + e.sizeBytes, 0)
+    if (payloadBytes > this.maxBytes) {
+      this.closeLocally('FERRY_PROTOCOL_QUOTA', `the transfer holds ${payloadBytes} bytes, more than the ${this.maxBytes} allowed`, nowMs)
+      return
+    }
+    const refusal = this.sink.open(entries)
+    if (refusal !== undefined) { this.closeLocally(refusal.code, refusal.message, nowMs); return }
+    this.manifestBytes = Buffer.from(bytes)
+    this.layout = layout
+    if (fresh) {
+      const early = this.early
+      this.early = []
+      for (const frame of early) this.onData(frame, nowMs)
+      this.checkComplete(nowMs)
+    }
+  }
+
+  protected onTimeout (_nowMs: number): void {}
+
+  protected subclassDeadlineMs (): number {
+    if (this.syncing) return this.syncDueMs
+    if (this.ackPendingPackets >= ACK_EVERY_PACKETS) return -Infinity
+    return this.firstUnackedMs + MAX_ACK_DELAY_MS
+  }
+
+  protected pollFrame (nowMs: number): Buffer | undefined {
+    if (this.syncing) {
+      if (this.syncFrames.length === 0) {
+        if (nowMs < this.syncDueMs) return undefined
+        this.syncFrames = this.buildSyncFrames()
+        this.syncDueMs = nowMs + Math.max(SYNC_REPEAT_MS, this.srttMs)
+      }
+      return this.build(this.syncFrames.shift()!, nowMs)
+    }
+    if (this.ackPendingPackets === 0) return undefined
+    if (this.ackPendingPackets < ACK_EVERY_PACKETS && nowMs < this.firstUnackedMs + MAX_ACK_DELAY_MS) return undefined
+    return this.build(this.buildAck(nowMs), nowMs)
+  }
+
+  private measureRate (nowMs: number): void {
+    const elapsed = nowMs - this.rateWindowStartMs
+    if (elapsed >= RATE_WINDOW_MS) {
+      this.receiveRateBitsPerSec = (this.rateWindowBytes * 8000) / elapsed
+      this.rateWindowStartMs = nowMs
+      this.rateWindowBytes = 0
+    }
+  }
+
+  private buildAck (nowMs: number): AckFrame {
+    this.measureRate(nowMs)
+    const cumulative = this.received.contiguousEnd(0)
+    const segments: AckSegment[] = []
+    const count = this.received.count
+    const maxEnd = this.received.maxEnd
+    if (maxEnd > cumulative) {
+      // Newest segment: the last ranges received, so fresh losses are reported at once (SPEC.md §4.4).
+      const firstIndex = Math.max(this.received.indexOfFirstEndingAfter(cumulative), count - RANGES_PER_SEGMENT)
+      const from = Math.max(cumulative, this.received.rangeAt(firstIndex)[0])
+      const newest: AckSegment = { fromBytes: from, toBytes: maxEnd, received: [...this.received.rangesWithin(from, maxEnd)] }
+      segments.push(newest)
+      // Cycling segment: walks the older gaps so every loss is reported again until repaired.
+      if (this.nackCursor < cumulative || this.nackCursor >= from) this.nackCursor = cumulative
+      const received: Array<[number, number]> = []
+      let to = from
+      for (const range of this.received.rangesWithin(this.nackCursor, from)) {
+        if (received.length === RANGES_PER_SEGMENT) { to = range[0]; break }
+        received.push(range)
+      }
+      if (to > this.nackCursor) segments.push({ fromBytes: this.nackCursor, toBytes: to, received })
+      this.nackCursor = to >= from ? cumulative : to
+    }
+    const samples = this.owdMinInterval === Infinity ? [] : [this.owdMinInterval, this.owdLast]
+    this.owdMinInterval = Infinity
+    this.ackPendingPackets = 0
+    this.firstUnackedMs = Infinity
+    return {
+      type: PacketType.Ack, largestPacketNumber: Math.max(0, this.largestPn), ackDelayMs: Math.max(0, nowMs - this.largestPnAtMs),
+      receiveRateBitsPerSec: this.receiveRateBitsPerSec, oneWayDelayMs: samples, sync: false, cumulativeBytes: cumulative, segments
+    }
+  }
+
+  /** The full state, split across as many ack frames as needed; the unknown tail is described as missing (SPEC.md §5.4). */
+  private buildSyncFrames (): AckFrame[] {
+    const frames: AckFrame[] = []
+    const all = [...this.received.ranges()]
+    let from = 0
+    for (let i = 0; i < all.length || frames.length === 0; i += RANGES_PER_SEGMENT) {
+      const slice = all.slice(i, i + RANGES_PER_SEGMENT)
+      const last = i + RANGES_PER_SEGMENT >= all.length
+      const to = last ? MAX_OFFSET_BYTES : all[i + RANGES_PER_SEGMENT]![0]
+      frames.push({
+        type: PacketType.Ack, largestPacketNumber: 0, ackDelayMs: 0, receiveRateBitsPerSec: 0, oneWayDelayMs: [], sync: true,
+        cumulativeBytes: this.received.contiguousEnd(0), segments: [{ fromBytes: from, toBytes: to, received: slice }]
+      })
+      from = to
+      if (last) break
+    }
+    return frames
+  }
+}
+
+export { DIGEST_BYTES }

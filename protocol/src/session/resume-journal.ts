@@ -1,0 +1,36 @@
+// The receiver's resumable state as plain JSON (SPEC.md §9): written by the driver after the data it names is on disk.
+import { FerryError } from '../errors/ferry-error.js'
+
+export interface ResumeJournal {
+  version: 1
+  connectionId: string
+  /** The encoded manifest (SPEC.md §5.1), base64. */
+  manifestBase64: string
+  /** Global byte ranges held (SPEC.md §5.1), ascending, disjoint. */
+  receivedRanges: Array<[number, number]>
+  /** Digests the sender sent, by file index, hex. */
+  digestsHex: Record<string, string>
+}
+
+/** Serializes a journal (stable JSON). */
+export function serializeJournal (journal: ResumeJournal): string {
+  return JSON.stringify(journal)
+}
+
+/** Parses and checks a journal; a damaged one raises FERRY_PROTOCOL_JOURNAL (the caller then starts afresh). */
+export function parseJournal (text: string): ResumeJournal {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal is not valid JSON', { cause: err })
+  }
+  const j = value as Partial<ResumeJournal>
+  const ok = j !== null && typeof j === 'object' && j.version === 1 && typeof j.connectionId === 'string' &&
+    typeof j.manifestBase64 === 'string' && Array.isArray(j.receivedRanges) &&
+    j.receivedRanges.every(r => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] >= 0 && r[1] > r[0]) &&
+    j.digestsHex !== null && typeof j.digestsHex === 'object' &&
+    Object.entries(j.digestsHex).every(([k, v]) => /^\d+$/.test(k) && typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))
+  if (!ok) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal is malformed')
+  return j as ResumeJournal
+}

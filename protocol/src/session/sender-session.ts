@@ -1,0 +1,257 @@
+// The sending side of a transfer: paces data at the controller's rate, resends what the receiver reports missing before new data (SPEC.md §5, §6).
+import type { RateController } from '../congestion/rate-controller.js'
+import { ManifestLayout, encodeManifest, type Chunk, type ManifestEntry } from '../manifest/manifest.js'
+import { MANIFEST_FILE_INDEX, MAX_DATAGRAM_BYTES, PacketType, type AckFrame, type Frame } from '../wire/datagram-codec.js'
+import { RangeSet } from '../wire/range-set.js'
+import type { BlockSource } from './block-io.js'
+import { SessionCore, type SessionOptions } from './session-core.js'
+
+export interface SenderSessionOptions extends SessionOptions {
+  entries: readonly ManifestEntry[]
+  source: BlockSource
+  rateController: RateController
+}
+
+/** Packets whose send time is kept for RTT samples (a power of two). */
+const SENT_TIME_RING = 1 << 16
+/** Extra time (ms) beyond one smoothed RTT before a reported gap counts as lost: absorbs jitter and reordering. */
+const REORDER_MARGIN_MIN_MS = 3
+/** Manifests up to this size (bytes) are sent twice. */
+const MANIFEST_REPEAT_MAX_BYTES = 64 * 1427
+/** Pacing burst allowance (ms of sending at the current rate): lets a driver with 1 ms timers keep the rate (SPEC.md §7.2). */
+export const PACING_BURST_MS = 4
+/** Token shortfall tolerated before sending (bytes): absorbs float rounding in the refill. */
+const PACING_SLACK_BYTES = 1
+
+export interface SenderStats {
+  payloadBytesSent: number
+  retransmittedBytes: number
+  /** Bytes the sender declared lost (reported gaps older than an RTT, or probe timeouts). */
+  lostBytes: number
+}
+
+export class SenderSession extends SessionCore {
+  readonly transferRole = 'sender'
+  readonly layout: ManifestLayout
+  private readonly manifestRegion: Uint8Array
+  private readonly source: BlockSource
+  readonly rateController: RateController
+  /** Bytes the receiver holds (global offsets, SPEC.md §5.1). */
+  readonly acked = new RangeSet()
+  /** Global offset → last send time (ms), in send order: Map order makes the oldest the first entry. */
+  private readonly inFlight = new Map<number, number>()
+  private readonly retransmitQueue: number[] = []
+  private readonly queued = new Set<number>()
+  /** Next never-sent global offset. */
+  private cursor = 0
+  /** Described ranges from the receiver's sync frames; file data starts once they cover the whole space (SPEC.md §5.4). */
+  private readonly syncCoverage = new RangeSet()
+  private synced = false
+  private tokensBytes = MAX_DATAGRAM_BYTES
+  private lastRefillMs: number
+  private waitingForSource = false
+  private readonly sentTimes = new Float64Array(SENT_TIME_RING).fill(-1)
+  private readonly sentPns = new Float64Array(SENT_TIME_RING).fill(-1)
+  private largestAckedPn = -1
+  readonly stats: SenderStats = { payloadBytesSent: 0, retransmittedBytes: 0, lostBytes: 0 }
+
+  constructor (options: SenderSessionOptions) {
+    super(options)
+    const manifest = encodeManifest(options.entries)
+    this.manifestRegion = ManifestLayout.manifestRegion(manifest)
+    this.layout = new ManifestLayout(options.entries, manifest.length)
+    this.source = options.source
+    this.rateController = options.rateController
+    this.lastRefillMs = options.nowMs
+  }
+
+  /** True once the receiver holds every byte (it still has to confirm the checksums with its close). */
+  get allAcked (): boolean { return this.acked.covers(0, this.layout.totalBytes) }
+  get bytesTotal (): number { return this.layout.totalBytes }
+  get bytesAcked (): number { return this.acked.sizeBytes }
+  /** Whether pollTransmit stopped because the source had no bytes ready; the driver polls again when the source loads more. */
+  get isWaitingForSource (): boolean { return this.waitingForSource }
+
+  protected onEstablished (nowMs: number): void { this.lastRefillMs = nowMs }
+  protected onClosed (): void {}
+
+  protected override onSealed (pn: number, nowMs: number): void {
+    const slot = pn & (SENT_TIME_RING - 1)
+    this.sentTimes[slot] = nowMs
+    this.sentPns[slot] = pn
+  }
+
+  protected onFrame (frame: Frame, _ticks: number, _pn: number, nowMs: number): void {
+    if (frame.type === PacketType.Ack) this.onAck(frame, nowMs)
+    // A sender ignores data frames: the direction is fixed by the hello (SPEC.md §4.2).
+  }
+
+  private onAck (ack: AckFrame, nowMs: number): void {
+    if (ack.largestPacketNumber > this.largestAckedPn && ack.largestPacketNumber < this.nextPacketNumber) {
+      this.largestAckedPn = ack.largestPacketNumber
+      const slot = ack.largestPacketNumber & (SENT_TIME_RING - 1)
+      if (this.sentPns[slot] === ack.largestPacketNumber) {
+        const rtt = nowMs - this.sentTimes[slot]!
+        this.onRttSample(rtt - ack.ackDelayMs >= this.minRttMs * 0.9 ? rtt - ack.ackDelayMs : rtt)
+      }
+    }
+    const total = this.layout.totalBytes
+    let ackedBytes = this.markAcked(0, Math.min(ack.cumulativeBytes, total))
+    let lostBytes = 0
+    const lossBeforeMs = nowMs - this.srttMs - Math.max(REORDER_MARGIN_MIN_MS, this.srttMs / 8)
+    for (const seg of ack.segments) {
+      const to = Math.min(seg.toBytes, total)
+      if (ack.sync) this.syncCoverage.add(seg.fromBytes, seg.toBytes)
+      let cursor = seg.fromBytes
+      for (const [s, e] of seg.received) {
+        if (s >= total) break
+        if (s > cursor) lostBytes += this.markGap(cursor, Math.min(s, to), lossBeforeMs)
+        ackedBytes += this.markAcked(s, Math.min(e, total))
+        cursor = e
+      }
+      if (cursor < to) lostBytes += this.markGap(cursor, to, lossBeforeMs)
+    }
+    if (ack.sync && !this.synced && this.syncCoverage.covers(0, total)) {
+      this.synced = true
+      this.cursor = 0
+    }
+    this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.srttMs })
+    if (this.allAcked && this.synced) this.waitingForSource = false
+  }
+
+  /** Marks [start, end) acknowledged; returns the newly acknowledged bytes. */
+  private markAcked (start: number, end: number): number {
+    if (end <= start || this.acked.covers(start, end)) return 0
+    let added = 0
+    for (const [gs, ge] of [...this.acked.gapsWithin(start, end)]) {
+      for (let g = gs; g < ge;) {
+        const chunk = this.layout.chunkAt(g)
+        if (chunk === undefined) break
+        this.inFlight.delete(chunk.globalOffset)
+        g = chunk.globalOffset + chunk.lengthBytes
+        if (this.source.release !== undefined && chunk.fileIndex !== MANIFEST_FILE_INDEX && chunk.offsetBytes < this.layout.entries[chunk.fileIndex]!.sizeBytes) {
+          this.source.release(chunk.fileIndex, chunk.offsetBytes, chunk.lengthBytes)
+        }
+      }
+      added += this.acked.add(gs, ge)
+    }
+    return added
+  }
+
+  /** The receiver reports [start, end) missing: queue chunks in it that were sent long enough ago. Returns bytes newly declared lost. */
+  private markGap (start: number, end: number, sentBeforeMs: number): number {
+    let lost = 0
+    const limit = Math.min(end, this.cursor)
+    for (let g = start; g < limit;) {
+      const chunk = this.layout.chunkAt(g)
+      if (chunk === undefined) break
+      const sentAt = this.inFlight.get(chunk.globalOffset)
+      if (sentAt !== undefined && sentAt < sentBeforeMs) {
+        this.inFlight.delete(chunk.globalOffset)
+        this.queueRetransmit(chunk.globalOffset)
+        lost += chunk.lengthBytes
+      }
+      g = chunk.globalOffset + chunk.lengthBytes
+    }
+    this.stats.lostBytes += lost
+    return lost
+  }
+
+  private queueRetransmit (global: number): void {
+    if (this.queued.has(global)) return
+    this.queued.add(global)
+    this.retransmitQueue.push(global)
+    this.waitingForSource = false
+  }
+
+  protected onTimeout (nowMs: number): void {
+    // Probe timeout: the oldest unacknowledged chunks whose acknowledgement is overdue are resent (tail loss, lost retransmissions).
+    const before = nowMs - 2 * this.ptoMs + 1e-6 // tolerance: the deadline was computed as sentAt + 2 PTO
+    let lost = 0
+    for (const [global, sentAt] of this.inFlight) {
+      if (sentAt > before) break
+      this.inFlight.delete(global)
+      const chunk = this.layout.chunkAt(global)!
+      if (!this.acked.covers(global, global + chunk.lengthBytes)) { this.queueRetransmit(global); lost += chunk.lengthBytes }
+    }
+    if (lost > 0) this.stats.lostBytes += lost
+  }
+
+  protected subclassDeadlineMs (): number {
+    let deadline = Infinity
+    const oldest = this.inFlight.values().next()
+    if (!oldest.done) deadline = oldest.value + 2 * this.ptoMs
+    if (this.synced && !this.waitingForSource && this.hasDataToSend()) {
+      const rate = this.rateController.rateBitsPerSec(this.lastRefillMs)
+      const missing = MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES - this.tokensBytes
+      // At least 1 µs ahead, so float rounding can never make a deadline that polling does not satisfy.
+      deadline = Math.min(deadline, missing <= 0 ? -Infinity : this.lastRefillMs + Math.max(0.001, (missing * 8000) / rate))
+    }
+    return deadline
+  }
+
+  private hasDataToSend (): boolean { return this.retransmitQueue.length > 0 || this.cursor < this.layout.totalBytes }
+
+  /** Changes the rate settings mid-transfer (SPEC.md §7). */
+  setRate (settings: Parameters<RateController['configure']>[0], nowMs: number): void { this.rateController.configure(settings, nowMs) }
+
+  /** The driver calls this when the source loaded more bytes. */
+  sourceReady (): void { this.waitingForSource = false }
+
+  protected pollFrame (nowMs: number): Buffer | undefined {
+    if (!this.synced) return undefined
+    const rate = this.rateController.rateBitsPerSec(nowMs)
+    const capBytes = Math.max(2 * MAX_DATAGRAM_BYTES, (rate / 8) * PACING_BURST_MS / 1000)
+    this.tokensBytes = Math.min(capBytes, this.tokensBytes + (rate / 8) * Math.max(0, nowMs - this.lastRefillMs) / 1000)
+    this.lastRefillMs = nowMs
+    if (this.tokensBytes < MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES || this.waitingForSource) return undefined
+    const next = this.nextChunk()
+    if (next === undefined) return undefined
+    const { chunk, bytes, retransmit } = next
+    const packet = this.build({ type: PacketType.Data, fileIndex: chunk.fileIndex, offsetBytes: chunk.offsetBytes, payload: bytes }, nowMs)
+    this.tokensBytes -= packet.length
+    this.inFlight.delete(chunk.globalOffset)
+    this.inFlight.set(chunk.globalOffset, nowMs)
+    this.stats.payloadBytesSent += chunk.lengthBytes
+    if (retransmit) this.stats.retransmittedBytes += chunk.lengthBytes
+    this.rateController.onPacketSent(packet.length, nowMs)
+    return packet
+  }
+
+  private bytesOf (chunk: Chunk): Uint8Array | undefined {
+    if (chunk.fileIndex === MANIFEST_FILE_INDEX) return this.manifestRegion.subarray(chunk.offsetBytes, chunk.offsetBytes + chunk.lengthBytes)
+    const entry = this.layout.entries[chunk.fileIndex]!
+    if (chunk.offsetBytes === entry.sizeBytes) return this.source.digest(chunk.fileIndex)
+    return this.source.read(chunk.fileIndex, chunk.offsetBytes, chunk.lengthBytes)
+  }
+
+  private nextChunk (): { chunk: Chunk, bytes: Uint8Array, retransmit: boolean } | undefined {
+    // Lost data goes before new data (SPEC.md §6.3); a chunk whose bytes are not loaded yet waits at the head.
+    while (this.retransmitQueue.length > 0) {
+      const global = this.retransmitQueue[0]!
+      const chunk = this.layout.chunkAt(global)!
+      if (this.acked.covers(global, global + chunk.lengthBytes)) { this.retransmitQueue.shift(); this.queued.delete(global); continue }
+      const bytes = this.bytesOf(chunk)
+      if (bytes === undefined) break
+      this.retransmitQueue.shift(); this.queued.delete(global)
+      return { chunk, bytes, retransmit: true }
+    }
+    const total = this.layout.totalBytes
+    while (this.cursor < total) {
+      const chunk = this.layout.chunkAt(this.cursor)!
+      const end = chunk.globalOffset + chunk.lengthBytes
+      if (this.acked.covers(chunk.globalOffset, end)) { this.cursor = Math.max(end, this.acked.contiguousEnd(this.cursor)); continue }
+      const bytes = this.bytesOf(chunk)
+      if (bytes === undefined) {
+        this.waitingForSource = true
+        if (chunk.fileIndex !== MANIFEST_FILE_INDEX) this.source.advise?.(chunk.fileIndex, chunk.offsetBytes)
+        return undefined
+      }
+      this.cursor = end
+      // A small manifest goes out twice: losing it would hold every file byte until it is repaired (SPEC.md §5.1).
+      if (chunk.fileIndex === MANIFEST_FILE_INDEX && this.layout.manifestRegionBytes <= MANIFEST_REPEAT_MAX_BYTES) this.queueRetransmit(chunk.globalOffset)
+      return { chunk, bytes, retransmit: false }
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,319 @@
+// What sending and receiving sessions share: handshake, packet protection, replay window, ping, close, idle timeout (SPEC.md §3, §4, §8).
+import { FerryError } from '../errors/ferry-error.js'
+import { CipherSuite, cipherSuiteByName, PacketProtection, type CipherSuiteName, type EndpointRole } from '../crypto/packet-protection.js'
+import { ReplayWindow } from '../crypto/replay-window.js'
+import {
+  CONNECTION_ID_BYTES, HEADER_BYTES, MAX_DATAGRAM_BYTES, MAX_PACKET_NUMBER, PacketType, TAG_BYTES,
+  maxBodyBytes, readBody, readHeader, writeBody, writeHeader, type Frame, type HelloFrame
+} from '../wire/datagram-codec.js'
+
+export interface SessionOptions {
+  /** 16 hex characters, agreed on the control plane. */
+  connectionId: string
+  /** 32 random bytes, agreed on the control plane. */
+  secret: Uint8Array
+  /** The initiator knows the peer's address and speaks first. */
+  endpointRole: EndpointRole
+  /** Suites in order of preference; default ChaCha20-Poly1305 then AES-256-GCM (SPEC.md §3.4.1). */
+  cipherSuites?: CipherSuiteName[]
+  /** Close when nothing authentic arrived for this long (ms). */
+  idleTimeoutMs?: number
+  /** The session's creation time (ms, driver clock). */
+  nowMs: number
+}
+
+export type SessionState = 'handshake' | 'established' | 'closing' | 'closed'
+
+/** How a session ended: `code` undefined means success. `by` says which side raised it. */
+export interface SessionOutcome { ok: boolean, code?: string, message?: string, by?: 'local' | 'peer' }
+
+/** Datagrams dropped without effect, by reason (SPEC.md §8). */
+export interface DropCounters {
+  malformed: number
+  unauthenticated: number
+  replayed: number
+  wrongConnection: number
+  beforeManifest: number
+  sinkFull: number
+  duplicate: number
+}
+
+/** Default idle timeout (ms): long enough to ride out a control-plane hiccup, short enough to notice a dead peer. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 20_000
+/** First hello retransmission delay (ms), doubled on each retry up to 2 s. */
+const HELLO_RETRY_MS = 200
+/** Send a ping when nothing was sent for this long (ms), so the peer's idle timer sees us. */
+const KEEPALIVE_MS = 2_000
+/** After closing, answer stray packets with CLOSE for this long (ms), at least 3 RTTs. */
+const DRAIN_MIN_MS = 300
+/** Rate limit for CLOSE answers while draining (ms). */
+const CLOSE_ANSWER_INTERVAL_MS = 20
+
+export abstract class SessionCore {
+  readonly connectionId: string
+  protected readonly connectionIdBytes: Uint8Array
+  protected readonly protection: PacketProtection
+  protected readonly replay = new ReplayWindow()
+  protected readonly originMs: number
+  protected readonly suitePreference: CipherSuite[]
+  protected readonly idleTimeoutMs: number
+  readonly endpointRole: EndpointRole
+  abstract readonly transferRole: 'sender' | 'receiver'
+
+  state: SessionState = 'handshake'
+  outcome: SessionOutcome | undefined
+  readonly dropped: DropCounters = { malformed: 0, unauthenticated: 0, replayed: 0, wrongConnection: 0, beforeManifest: 0, sinkFull: 0, duplicate: 0 }
+  packetsSent = 0
+  packetsReceived = 0
+  wireBytesSent = 0
+
+  protected nextPacketNumber = 0
+  protected lastReceiveMs: number
+  protected lastSendMs: number
+  /** Smoothed RTT and its variation (ms), RFC 6298; seeded by the handshake. */
+  srttMs = 100
+  protected rttVarMs = 50
+  minRttMs = Infinity
+  protected hasRttSample = false
+
+  private helloSentAtMs = -Infinity
+  private helloRetryMs = HELLO_RETRY_MS
+  private helloReplyDue = false
+  private readonly pongsDue: number[] = []
+  private pingId = 0
+  private closeFrame: Frame | undefined
+  private closeDue = false
+  private lastCloseSentMs = -Infinity
+  private drainUntilMs = Infinity
+  protected peerResuming = false
+
+  constructor (options: SessionOptions) {
+    if (!/^[0-9a-f]{16}$/.test(options.connectionId)) throw new FerryError('FERRY_PROTOCOL_CONNECTION_ID', 'the connection id must be 16 lowercase hex characters', { statusCode: 400 })
+    this.connectionId = options.connectionId
+    this.connectionIdBytes = Buffer.from(options.connectionId, 'hex')
+    this.protection = new PacketProtection(options.secret, options.endpointRole)
+    this.endpointRole = options.endpointRole
+    this.suitePreference = (options.cipherSuites ?? ['chacha20-poly1305', 'aes-256-gcm']).map(name => {
+      const suite = cipherSuiteByName[name]
+      if (suite === undefined) throw new FerryError('FERRY_PROTOCOL_CIPHER', `unknown cipher suite ${name}`, { statusCode: 400 })
+      return suite
+    })
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
+    this.originMs = options.nowMs
+    this.lastReceiveMs = options.nowMs
+    this.lastSendMs = options.nowMs
+  }
+
+  /** The negotiated suite's name, once established. */
+  get cipherSuite (): CipherSuiteName | undefined {
+    const s = this.protection.negotiatedSuite
+    return s === undefined ? undefined : s === CipherSuite.ChaCha20Poly1305 ? 'chacha20-poly1305' : 'aes-256-gcm'
+  }
+
+  /** Key generations used for sending (key updates, SPEC.md §3.4.2). */
+  get keyGenerations (): number { return this.protection.keyUpdates }
+
+  /** 10 µs ticks since the session began, modulo 2^32 (SPEC.md §3.3). */
+  protected ticks (nowMs: number): number { return Math.round((nowMs - this.originMs) * 100) >>> 0 }
+
+  /**
+   * Handles one datagram from the peer. Never throws on peer input: a bad datagram is dropped and counted.
+   * Returns true when it authenticated (the driver then takes its source address as the peer's).
+   */
+  handleDatagram (buf: Buffer, nowMs: number): boolean {
+    if (this.state === 'closed') return false
+    let header
+    try {
+      header = readHeader(buf)
+    } catch (_) {
+      this.dropped.malformed++
+      return false
+    }
+    if (!buf.subarray(1, 1 + CONNECTION_ID_BYTES).equals(this.connectionIdBytes)) { this.dropped.wrongConnection++; return false }
+    if (!this.replay.check(header.packetNumber)) { this.dropped.replayed++; return false }
+    const body = this.protection.open(buf, header.packetNumber)
+    if (body === undefined) { this.dropped.unauthenticated++; return false }
+    this.replay.commit(header.packetNumber)
+    this.lastReceiveMs = nowMs
+    this.packetsReceived++
+    let frame: Frame
+    try {
+      frame = readBody(header.type, body)
+    } catch (err) {
+      // Authentic but malformed: the peer is broken, not an attacker (SPEC.md §8).
+      this.closeLocally('FERRY_PROTOCOL_VIOLATION', `peer sent a malformed frame: ${(err as Error).message}`, nowMs)
+      return true
+    }
+    if (this.state === 'closing') {
+      if (frame.type === PacketType.Close) this.finishDrain()
+      else this.closeDue = true
+      return true
+    }
+    switch (frame.type) {
+      case PacketType.Hello: this.onHello(frame, nowMs); break
+      case PacketType.Close:
+        this.outcome ??= frame.code === '' ? { ok: true } : { ok: false, code: frame.code, message: frame.message, by: 'peer' }
+        this.state = 'closed'
+        this.onClosed()
+        break
+      case PacketType.Ping: if (this.pongsDue.length < 8) this.pongsDue.push(frame.id); break
+      case PacketType.Pong: break
+      default:
+        if (this.state !== 'established') break
+        this.onFrame(frame, header.timestampTicks, header.packetNumber, nowMs)
+    }
+    return true
+  }
+
+  private onHello (frame: HelloFrame, nowMs: number): void {
+    if (frame.senderRole === this.transferRole) {
+      this.closeLocally('FERRY_PROTOCOL_ROLE', `both sides want to be the ${this.transferRole}`, nowMs)
+      return
+    }
+    if (this.endpointRole === 'responder') {
+      if (frame.reply) return
+      const chosen = this.suitePreference.find(s => (frame.suites & s) !== 0)
+      if (chosen === undefined) { this.closeLocally('FERRY_PROTOCOL_CIPHER', 'no cipher suite in common', nowMs); return }
+      if (this.state === 'handshake') {
+        this.protection.setSuite(chosen)
+        this.peerResuming = frame.resuming
+        this.state = 'established'
+        this.onEstablished(nowMs)
+      }
+      this.helloReplyDue = true
+      return
+    }
+    if (!frame.reply || this.state !== 'handshake') return
+    const offered = this.suitePreference.reduce((bits, s) => bits | s, 0)
+    if ((frame.suites & offered) === 0 || (frame.suites & (frame.suites - 1)) !== 0) {
+      this.closeLocally('FERRY_PROTOCOL_CIPHER', 'the responder chose a suite that was not offered', nowMs)
+      return
+    }
+    this.protection.setSuite(frame.suites as CipherSuite)
+    this.peerResuming = frame.resuming
+    this.onRttSample(nowMs - this.helloSentAtMs)
+    this.state = 'established'
+    this.onEstablished(nowMs)
+  }
+
+  protected onRttSample (rttMs: number): void {
+    if (!(rttMs >= 0)) return
+    this.minRttMs = Math.min(this.minRttMs, rttMs)
+    if (!this.hasRttSample) {
+      this.srttMs = rttMs; this.rttVarMs = rttMs / 2; this.hasRttSample = true
+      return
+    }
+    this.rttVarMs = 0.75 * this.rttVarMs + 0.25 * Math.abs(this.srttMs - rttMs)
+    this.srttMs = 0.875 * this.srttMs + 0.125 * rttMs
+  }
+
+  /** Probe timeout (ms), RFC 9002 §6.2 style. */
+  protected get ptoMs (): number { return this.srttMs + Math.max(4 * this.rttVarMs, 2) + 25 }
+
+  /** Closes from this side with a code (a peer violation or a local decision), telling the peer. Idempotent. */
+  closeLocally (code: string, message: string, nowMs: number): void {
+    if (this.state === 'closing' || this.state === 'closed') return
+    this.outcome ??= { ok: false, code, message, by: 'local' }
+    this.beginClose(code, message, nowMs)
+  }
+
+  /** Ends successfully: tells the peer and drains. */
+  protected closeSuccessfully (nowMs: number): void {
+    if (this.state === 'closing' || this.state === 'closed') return
+    this.outcome ??= { ok: true }
+    this.beginClose('', '', nowMs)
+  }
+
+  private beginClose (code: string, message: string, nowMs: number): void {
+    this.closeFrame = { type: PacketType.Close, code, message }
+    this.closeDue = true
+    this.state = 'closing'
+    this.drainUntilMs = nowMs + Math.max(DRAIN_MIN_MS, 3 * this.ptoMs)
+    this.onClosed()
+  }
+
+  private finishDrain (): void { this.state = 'closed'; this.drainUntilMs = Infinity }
+
+  /** Driver calls this at or after nextDeadlineMs(). */
+  handleTimeout (nowMs: number): void {
+    if (this.state === 'closed') return
+    if (this.state === 'closing') {
+      if (nowMs >= this.drainUntilMs) this.finishDrain()
+      return
+    }
+    if (nowMs - this.lastReceiveMs >= this.idleTimeoutMs) {
+      this.closeLocally('FERRY_PROTOCOL_IDLE_TIMEOUT', `nothing heard from the peer for ${this.idleTimeoutMs} ms`, nowMs)
+      return
+    }
+    if (this.state === 'established') this.onTimeout(nowMs)
+  }
+
+  /** The earliest time (ms) at which handleTimeout or pollTransmit has something to do; Infinity when nothing is scheduled. */
+  nextDeadlineMs (): number {
+    if (this.state === 'closed') return Infinity
+    if (this.state === 'closing') return this.closeDue ? this.lastCloseSentMs + CLOSE_ANSWER_INTERVAL_MS : this.drainUntilMs
+    let deadline = this.lastReceiveMs + this.idleTimeoutMs
+    if (this.helloReplyDue || this.pongsDue.length > 0) return -Infinity
+    if (this.state === 'handshake') {
+      if (this.endpointRole === 'initiator') deadline = Math.min(deadline, this.helloSentAtMs + this.helloRetryMs)
+      return deadline
+    }
+    deadline = Math.min(deadline, this.lastSendMs + KEEPALIVE_MS)
+    return Math.min(deadline, this.subclassDeadlineMs())
+  }
+
+  /** The next datagram to put on the wire now, or undefined when nothing is due (pacing, nothing to send). */
+  pollTransmit (nowMs: number): Buffer | undefined {
+    if (this.state === 'closed') return undefined
+    if (this.state === 'closing') {
+      if (!this.closeDue || nowMs < this.lastCloseSentMs + CLOSE_ANSWER_INTERVAL_MS) return undefined
+      this.closeDue = false
+      this.lastCloseSentMs = nowMs
+      return this.build(this.closeFrame!, nowMs)
+    }
+    if (this.state === 'handshake') {
+      if (this.endpointRole !== 'initiator' || nowMs < this.helloSentAtMs + this.helloRetryMs) return undefined
+      if (this.helloSentAtMs !== -Infinity) this.helloRetryMs = Math.min(2_000, this.helloRetryMs * 2)
+      this.helloSentAtMs = nowMs
+      const suites = this.suitePreference.reduce((bits, s) => bits | s, 0)
+      return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: false, resuming: this.isResuming(), suites }, nowMs)
+    }
+    if (this.helloReplyDue) {
+      this.helloReplyDue = false
+      return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: true, resuming: this.isResuming(), suites: this.protection.negotiatedSuite! }, nowMs)
+    }
+    const pong = this.pongsDue.shift()
+    if (pong !== undefined) return this.build({ type: PacketType.Pong, id: pong }, nowMs)
+    const next = this.pollFrame(nowMs)
+    if (next !== undefined) return next
+    if (nowMs >= this.lastSendMs + KEEPALIVE_MS) return this.build({ type: PacketType.Ping, id: this.pingId++ }, nowMs)
+    return undefined
+  }
+
+  /** Encodes, numbers and seals one frame. */
+  protected build (frame: Frame, nowMs: number): Buffer {
+    const pn = this.nextPacketNumber++
+    if (pn > MAX_PACKET_NUMBER) throw new FerryError('FERRY_PROTOCOL_PACKET_NUMBER_EXHAUSTED', 'the 48-bit packet number space is used up')
+    const buf = Buffer.allocUnsafe(Math.min(MAX_DATAGRAM_BYTES + 256, HEADER_BYTES + maxBodyBytes(frame) + TAG_BYTES))
+    writeHeader(buf, { type: frame.type, connectionId: this.connectionIdBytes, packetNumber: pn, timestampTicks: this.ticks(nowMs) })
+    const end = writeBody(buf, HEADER_BYTES, frame)
+    const length = this.protection.seal(buf, end - HEADER_BYTES, pn)
+    this.onSealed(pn, nowMs)
+    this.packetsSent++
+    this.wireBytesSent += length
+    this.lastSendMs = nowMs
+    return length === buf.length ? buf : buf.subarray(0, length)
+  }
+
+  /** Hook: a packet number was used at `nowMs` (the sender records it for RTT). */
+  protected onSealed (_pn: number, _nowMs: number): void {}
+  protected isResuming (): boolean { return false }
+  protected abstract onEstablished (nowMs: number): void
+  protected abstract onFrame (frame: Frame, timestampTicks: number, packetNumber: number, nowMs: number): void
+  protected abstract onTimeout (nowMs: number): void
+  protected abstract subclassDeadlineMs (): number
+  protected abstract pollFrame (nowMs: number): Buffer | undefined
+  protected abstract onClosed (): void
+}
+
+export { CONNECTION_ID_BYTES }
