@@ -25,7 +25,7 @@ const defaultMaxSeconds = 45
 const chartFile = 'wan/goodput-vs-loss.svg'
 
 const usage = `usage: npm run bench:wan -- [--validate] [--json] [--profile CAPACITY_MBPS:RTT_MS:LOSS_PCT[:QUEUE_MS] ...]
-         [--tools name,name] [--bytes N[K|M|G]] [--max-seconds S] [--scenario ${scenarioNames.join('|')} ...] [--no-write]
+         [--tools name,name] [--bytes N[K|M|G]] [--max-seconds S] [--scenario ${scenarioNames.join('|')} ...] [--files N] [--no-write]
   tools: ${allTools().map(t => t.name).join(', ')}
   With neither --validate nor --scenario, runs the profile matrix (default: 100 Mbit/s × RTT 0,50,100,200,300 ms × loss 0,0.5,1,2,5 %).`
 
@@ -104,6 +104,7 @@ async function main (): Promise<number> {
       'max-seconds': { type: 'string' },
       scenario: { type: 'string', multiple: true },
       'no-write': { type: 'boolean', default: false },
+      files: { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', default: false }
     }
@@ -114,7 +115,7 @@ async function main (): Promise<number> {
   const profiles = values.profile?.map(parseProfile) ?? defaultProfiles()
   const known = allTools()
   const wanted = values.tools?.split(',').map(s => s.trim()).filter(Boolean)
-  for (const name of wanted ?? []) if (!known.some(t => t.name === name)) throw new Error(`unknown tool "${name}"; known: ${known.map(t => t.name).join(', ')}`)
+  for (const name of wanted ?? []) if (!known.some(t => t.name === name) && !['tar-ssh'].includes(name)) throw new Error(`unknown tool "${name}"; known: ${known.map(t => t.name).join(', ')}`)
   const tools = known.filter(t => wanted === undefined || wanted.includes(t.name)).filter(t => {
     const reason = t.unavailableReason()
     if (reason !== undefined) process.stderr.write(`wan: skipping ${t.name}: ${reason}\n`)
@@ -145,7 +146,10 @@ async function main (): Promise<number> {
       failed = checks.some(c => !c.ok)
     }
     for (const name of scenarios) {
-      const scenario = await runScenario(name, lab, { json: values.json, maxSeconds, log: line => process.stderr.write(`wan: ${name}: ${line}\n`) })
+      const scenario = await runScenario(name, lab, {
+        json: values.json, maxSeconds, log: line => process.stderr.write(`wan: ${name}: ${line}\n`),
+        ...(wanted === undefined ? {} : { tools: wanted }), ...(values.files === undefined ? {} : { smallFileCount: Number(values.files) })
+      })
       upsertScenario(results, scenario)
     }
     if (!values.validate && scenarios.length === 0) {
