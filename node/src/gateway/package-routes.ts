@@ -5,6 +5,7 @@ import { tokenCoversPath, type TransferTokenClaims } from '@ferry/protocol/token
 import type { GatewayContext } from './gateway-context.js'
 import { checkPackageId } from './package-id.js'
 import { checkPackagePath } from './package-path.js'
+import { checkNoPathConflict } from './path-conflict.js'
 import { requestToken } from './request-token.js'
 import { requireCovered, tokenRequired } from './tus-upload-routes.js'
 
@@ -17,6 +18,7 @@ export function registerPackageRoutes (app: FastifyInstance, ctx: GatewayContext
     const claims = await uploadClaims(request, pkg)
     const path = checkPackagePath((request.body as { path?: unknown } | undefined)?.path)
     requireCovered(claims, path)
+    checkNoPathConflict(await store.listEntries(pkg), path, 'folder')
     const entry = await store.addFolder(pkg, path, ctx.now())
     return await reply.code(201).send({ path: entry.path, kind: entry.kind })
   })
@@ -44,6 +46,26 @@ export function registerPackageRoutes (app: FastifyInstance, ctx: GatewayContext
     const files = entries.filter(entry => entry.kind === 'file').map(entry => ({ path: entry.path, sizeBytes: entry.sizeBytes, sha256: entry.sha256 ?? '' }))
     const receipt = await ctx.signReceipt({ pkg, dir: 'upload', jti: claims.jti, sub: claims.sub, files, iat: Math.floor(ctx.now() / 1000) })
     return await reply.send({ receipt, files, folders: entries.filter(entry => entry.kind === 'folder').map(entry => entry.path) })
+  })
+
+  /**
+   * The manifest as this node holds it, for an uploader resuming after a page reload (which files are done) or a
+   * downloader listing files: entries the token covers, with sizes, checksums and whether each is complete.
+   */
+  app.get('/gateway/v1/packages/:pkg/manifest', async (request, reply) => {
+    const pkg = checkPackageId((request.params as { pkg: string }).pkg)
+    const token = requestToken(request)
+    if (token === undefined) throw tokenRequired()
+    const claims = await ctx.verifyToken(token, { pkg, dir: (request.query as { dir?: string }).dir === 'download' ? 'download' : 'upload' })
+    let entries = await store.listEntries(pkg)
+    if (claims.dir === 'download' && (entries === undefined || entries.some(entry => !entry.complete)) && ctx.remote !== undefined) {
+      entries = await ctx.remote.listEntries(pkg) ?? entries
+    }
+    if (entries === undefined) throw new FerryError('FERRY_GATEWAY_PACKAGE_UNKNOWN', 'this node holds nothing of this package', { statusCode: 404 })
+    return await reply.header('Cache-Control', 'no-store').send({
+      pkg,
+      entries: entries.filter(entry => tokenCoversPath(claims, entry.path)).map(({ path, kind, sizeBytes, complete, sha256 }) => ({ path, kind, sizeBytes, complete, ...(sha256 === undefined ? {} : { sha256 }) }))
+    })
   })
 
   async function uploadClaims (request: FastifyRequest, pkg: string): Promise<TransferTokenClaims> {

@@ -7,6 +7,7 @@ import type { GatewayContext } from './gateway-context.js'
 import type { UploadRecord } from './gateway-store.js'
 import { checkPackageId } from './package-id.js'
 import { checkPackagePath } from './package-path.js'
+import { checkNoPathConflict } from './path-conflict.js'
 import { requestToken } from './request-token.js'
 import { RunningDigest } from './running-digest.js'
 import { formatUploadMetadata, parseUploadMetadata } from './tus-metadata.js'
@@ -46,6 +47,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     if (token === undefined) throw tokenRequired()
     const claims = await ctx.verifyToken(token, { pkg, dir: 'upload' })
     requireCovered(claims, path)
+    checkNoPathConflict(await store.listEntries(pkg), path, 'file')
     const id = ctx.randomId()
     ctx.budget.chargeOnce(claims, id, lengthBytes)
     const nowMs = ctx.now()

@@ -256,6 +256,42 @@ describe('tokens and paths', () => {
   })
 })
 
+describe('manifest and name conflicts', () => {
+  it('lists what the node holds, so an uploader knows after a reload which files are done', async () => {
+    const token = await fx.token()
+    await uploadWhole('done.txt', Buffer.from('done'), token)
+    await create('half.bin', 10, token)
+    const res = await fx.app.inject({ url: '/gateway/v1/packages/pkg-1/manifest', headers: { authorization: `Bearer ${token}` } })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().entries).toEqual([
+      { path: 'done.txt', kind: 'file', sizeBytes: 4, complete: true, sha256: sha256(Buffer.from('done')) },
+      { path: 'half.bin', kind: 'file', sizeBytes: 10, complete: false }
+    ])
+    const dl = await fx.token({ dir: 'download' })
+    expect((await fx.app.inject({ url: `/gateway/v1/packages/pkg-1/manifest?dir=download&token=${dl}` })).statusCode).toBe(200)
+    expect((await fx.app.inject({ url: `/gateway/v1/packages/pkg-1/manifest?token=${dl}` })).json().code).toBe('FERRY_TOKEN_SCOPE')
+  })
+
+  it('refuses a name that would be both a file and a folder', async () => {
+    const token = await fx.token()
+    await uploadWhole('a', Buffer.from('file a'), token)
+    await uploadWhole('d/x', Buffer.from('x'), token)
+    expect((await create('a/b', 1, token)).json()).toMatchObject({ code: 'FERRY_GATEWAY_PATH_CONFLICT', details: { conflictsWith: 'a' } })
+    expect((await create('d', 1, token)).json().code).toBe('FERRY_GATEWAY_PATH_CONFLICT')
+    const folder = await fx.app.inject({ method: 'POST', url: '/gateway/v1/packages/pkg-1/folders', headers: { authorization: `Bearer ${token}` }, payload: { path: 'a/sub' } })
+    expect(folder.json().code).toBe('FERRY_GATEWAY_PATH_CONFLICT')
+    expect((await fx.app.inject({ method: 'POST', url: '/gateway/v1/packages/pkg-1/folders', headers: { authorization: `Bearer ${token}` }, payload: { path: '../x' } })).json().code).toBe('FERRY_GATEWAY_PATH_TRAVERSAL')
+  })
+
+  it('answers CORS preflights for the browser (the web UI is on the portal\'s origin)', async () => {
+    const res = await fx.app.inject({ method: 'OPTIONS', url: '/gateway/v1/uploads/abc', headers: { origin: 'http://portal.example', 'access-control-request-method': 'PATCH' } })
+    expect(res.statusCode).toBe(204)
+    expect(res.headers['access-control-allow-origin']).toBe('http://portal.example')
+    expect(res.headers['access-control-allow-methods']).toContain('PATCH')
+    expect(res.headers['access-control-expose-headers']).toContain('Upload-Offset')
+  })
+})
+
 describe('downloads', () => {
   it('serves Range requests: 206, 416, If-Range with the ETag', async () => {
     const data = Buffer.from('0123456789abcdef')
@@ -315,6 +351,9 @@ describe('downloads', () => {
     const second = await fx.app.inject({ url })
     expect(second.rawPayload.equals(first.rawPayload)).toBe(true)
     expect(second.headers.etag).toBe(first.headers.etag)
+    const head = await fx.app.inject({ method: 'HEAD', url })
+    expect(head.headers['content-length']).toBe(first.headers['content-length'])
+    expect(head.rawPayload.length).toBe(0)
     const tail = await fx.app.inject({ url, headers: { range: 'bytes=50-', 'if-range': first.headers.etag as string } })
     expect(tail.statusCode).toBe(206)
     expect(tail.rawPayload.equals(first.rawPayload.subarray(50))).toBe(true)
