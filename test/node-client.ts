@@ -48,3 +48,17 @@ export async function openTransfer (host: Libp2p, addr: string, request: OpenReq
   }
   return await TransferControlClient.open(channel, request, { signal: AbortSignal.timeout(15_000) })
 }
+
+/** Every regular file under `root`, as manifest entries with their local paths and SHA-256. */
+export async function folderFiles (root: string): Promise<Array<{ path: string, absolutePath: string, sizeBytes: number, sha256: string }>> {
+  const { readdir, stat, readFile } = await import('node:fs/promises')
+  const { createHash } = await import('node:crypto')
+  const { join, relative, sep } = await import('node:path')
+  const out: Array<{ path: string, absolutePath: string, sizeBytes: number, sha256: string }> = []
+  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue
+    const absolutePath = join(e.parentPath, e.name)
+    out.push({ path: relative(root, absolutePath).split(sep).join('/'), absolutePath, sizeBytes: (await stat(absolutePath)).size, sha256: createHash('sha256').update(await readFile(absolutePath)).digest('hex') })
+  }
+  return out.sort((a, b) => a.path < b.path ? -1 : 1)
+}

@@ -17,6 +17,7 @@ import { TransferRegistry } from './transfer/transfer-registry.js'
 import { TransferHistory } from './transfer/transfer-history.js'
 import { TransferService } from './transfer/transfer-service.js'
 import type { DataEndpoint } from './transfer/data-endpoint.js'
+import { Replicator } from './transfer/replicator.js'
 import { buildOpsApp, type NodeInfo, type OpsBackend } from './ops/ops-app.js'
 import type { MetricSample } from './ops/prometheus-text.js'
 
@@ -27,6 +28,8 @@ export interface FerryNodeComponents {
   openEndpoint: (host: string, port: number) => Promise<DataEndpoint>
   nowMs: () => number
   fetch: typeof fetch
+  /** Where unexpected errors are reported (main.ts: stderr). */
+  logError: (message: string, err: unknown) => void
   /** Extra routes on the node's HTTP server (the gateway), given the started node. */
   httpPlugins?: (node: FerryNode) => Array<(app: FastifyInstance) => Promise<void>>
 }
@@ -44,6 +47,7 @@ export class FerryNode {
   private endpointValue: DataEndpoint | undefined
   private gateValue: TokenGate | undefined
   private historyValue: TransferHistory | undefined
+  private replicatorValue: Replicator | undefined
   private keyRing: PortalKeyRing
   private httpUrlValue = ''
   private timers: NodeJS.Timeout[] = []
@@ -98,6 +102,10 @@ export class FerryNode {
     await this.mesh.handle(TRANSFER_PROTOCOL, async (stream, connection) => {
       await transfers.handle(new StreamChannel(stream), connection.remotePeer.toString())
     })
+    this.replicatorValue = new Replicator({
+      store: this.store, gate: this.gate, mesh: this.mesh, endpoint: this.endpoint, registry: this.registry, history: this.history,
+      peerTable: this.peerTable, db: this.db, nowMs: this.components.nowMs
+    })
     for (const t of this.timers) t.unref()
   }
 
@@ -128,7 +136,7 @@ export class FerryNode {
 
   /** The ops API (plus any plugins) for this node; main.ts makes it listen. */
   async buildHttpApp (): Promise<FastifyInstance> {
-    return await buildOpsApp({ backend: this.opsBackend(), adminToken: this.config.adminToken, plugins: this.components.httpPlugins?.(this) })
+    return await buildOpsApp({ backend: this.opsBackend(), adminToken: this.config.adminToken, plugins: this.components.httpPlugins?.(this), onInternalError: err => { this.components.logError('ops API', err) } })
   }
 
   private opsBackend (): OpsBackend {
@@ -140,8 +148,8 @@ export class FerryNode {
       setTransferRate: (id, s) => this.registry.setRate(id, s),
       cancelTransfer: id => this.registry.cancel(id),
       metrics: () => this.metrics(),
-      startReplication: async () => { throw new Error('not yet') },
-      replication: () => undefined,
+      startReplication: async request => await must(this.replicatorValue).start(request),
+      replication: async id => await must(this.replicatorValue).status(id),
       packageEntries: async pkg => await this.store.listEntries(pkg),
       deletePackage: async pkg => await this.store.deletePackage(pkg),
       bench: async () => { throw new Error('not yet') }

@@ -28,7 +28,12 @@ async function main (): Promise<void> {
     raw.portalJwks = { keys: [...inline, ...fileKeys.keys] }
   }
   const config = parseNodeConfig(raw)
-  const node = new FerryNode(config, { openEndpoint: openUdpDataEndpoint, nowMs: Date.now, fetch: globalThis.fetch })
+  const node = new FerryNode(config, {
+    openEndpoint: openUdpDataEndpoint,
+    nowMs: Date.now,
+    fetch: globalThis.fetch,
+    logError: (message, err) => { process.stderr.write(`ferry node: ${message}: ${(err as Error)?.stack ?? String(err)}\n`) }
+  })
   await node.start()
   const app = await node.buildHttpApp()
   await app.listen({ host: config.httpHost, port: config.httpPort })

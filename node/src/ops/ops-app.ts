@@ -57,7 +57,7 @@ export interface OpsBackend {
   cancelTransfer (id: string): boolean
   metrics (): MetricSample[]
   startReplication (request: ReplicationRequest): Promise<{ id: string }>
-  replication (id: string): ReplicationStatus | undefined
+  replication (id: string): Promise<ReplicationStatus | undefined>
   packageEntries (pkg: string): Promise<PackageEntry[] | undefined>
   deletePackage (pkg: string): Promise<number>
   bench (peerId: string, bytes: number, signal: AbortSignal): Promise<BenchResult>
@@ -69,6 +69,8 @@ export interface OpsAppOptions {
   adminToken: string | undefined
   /** Adds more routes (the gateway) to the same server before it is ready. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>
+  /** Told about every unexpected (non-Ferry) error before the client gets a bare FERRY_NODE_INTERNAL. */
+  onInternalError?: (err: unknown) => void
 }
 
 /** Largest memory-to-memory test transfer an admin may ask for (bytes): long enough to measure, bounded. */
@@ -108,6 +110,7 @@ export async function buildOpsApp (options: OpsAppOptions): Promise<FastifyInsta
     const e = err as { validation?: unknown, statusCode?: number, message: string }
     if (e.validation !== undefined) return reply.status(400).send({ code: 'FERRY_NODE_REQUEST_INVALID', message: e.message })
     if (e.statusCode !== undefined && e.statusCode < 500) return reply.status(e.statusCode).send({ code: 'FERRY_NODE_REQUEST_INVALID', message: e.message })
+    options.onInternalError?.(err)
     return reply.status(500).send({ code: 'FERRY_NODE_INTERNAL', message: 'internal error' })
   })
   app.setNotFoundHandler((_req, reply) => reply.status(404).send({ code: 'FERRY_NODE_NOT_FOUND', message: 'no such route' }))
@@ -145,7 +148,7 @@ export async function buildOpsApp (options: OpsAppOptions): Promise<FastifyInsta
       }
     }, async (req, reply) => reply.status(202).send(await backend.startReplication(req.body)))
     admin.get<{ Params: { id: string } }>('/api/v1/replications/:id', async (req) => {
-      const status = backend.replication(req.params.id)
+      const status = await backend.replication(req.params.id)
       if (status === undefined) throw new FerryError('FERRY_NODE_REPLICATION_UNKNOWN', 'no such replication', { statusCode: 404 })
       return status
     })

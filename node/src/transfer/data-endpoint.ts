@@ -3,8 +3,11 @@ import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
 
 export interface DriverFile {
   relativePath: string
-  absolutePath: string
   sizeBytes: number
+  /** Where the bytes are read from (package files: an id-built path). */
+  absolutePath?: string
+  /** In-memory contents instead of a file (memory-to-memory benchmarks). */
+  bytes?: Uint8Array
 }
 
 export interface DriverProgress {
@@ -37,9 +40,12 @@ export interface SendOptions extends SessionOptions {
 }
 
 export interface ReceiveOptions extends SessionOptions {
-  destinationDir: string
-  journalPath: string
+  /** Where files land (required unless `memory` is set). */
+  destinationDir?: string
+  journalPath?: string
   maxBytes?: number
+  /** Count bytes without writing them (memory-to-memory benchmarks). */
+  memory?: 'discard'
 }
 
 /** A running session's handle for rate changes while it runs. */

@@ -203,19 +203,21 @@ export class TransferService {
     let errorCode: string | undefined
     let bytes = 0
     try {
-      await channel.write(encodeControlMessage({
-        type: 'accept', transferId: plan.transferId, connectionId, secret: secret.toString('base64'),
-        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest, resume: { completePaths: plan.completePaths }
-      }))
       let lastProgressMs = 0
       const onProgress = (p: DriverProgress): void => {
         this.c.registry.update(plan.transferId, p)
         const now = this.c.nowMs()
         if (now - lastProgressMs < PROGRESS_INTERVAL_MS) return
         lastProgressMs = now
-        void channel.write(encodeControlMessage({ type: 'progress', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rateBitsPerSec: p.rateBitsPerSec, etaSeconds: p.etaSeconds })).catch(() => {})
+        void channel.write(encodeControlMessage({ type: 'progress', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rateBitsPerSec: p.rateBitsPerSec, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : -1 })).catch(() => {})
       }
+      // The UDP session is registered before the client hears `accept`, so the client's first datagram finds it.
       const session = plan.run({ connectionId, secret, signal: abort.signal, onProgress, onHandle: h => { handle = h; h.setRate(rate) } })
+      session.catch(() => {})
+      await channel.write(encodeControlMessage({
+        type: 'accept', transferId: plan.transferId, connectionId, secret: secret.toString('base64'),
+        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest, resume: { completePaths: plan.completePaths }
+      }))
       // While the session runs, the client may change the rate or cancel; a closed stream cancels too (the transfer stays resumable).
       void this.listen(channel, abort, settings => { rate = settings; this.c.registry.update(plan.transferId, { rate: settings }); handle?.setRate(settings) })
       const result = await session

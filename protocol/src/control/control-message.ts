@@ -54,6 +54,7 @@ export interface ProgressMessage {
   bytesDone: number
   bytesTotal: number
   rateBitsPerSec: number
+  /** Seconds until done at the current rate; -1 while unknown. */
   etaSeconds: number
 }
 
