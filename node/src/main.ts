@@ -6,6 +6,7 @@ import { parseNodeArgs } from './config/parse-node-args.js'
 import { parseNodeConfig } from './config/node-config.js'
 import { FerryNode } from './ferry-node.js'
 import { openUdpDataEndpoint } from './transfer/udp-data-endpoint.js'
+import { nodeGatewayPlugin } from './gateway/node-gateway-plugin.js'
 
 async function readJson (path: string, what: string): Promise<unknown> {
   try {
@@ -32,7 +33,8 @@ async function main (): Promise<void> {
     openEndpoint: openUdpDataEndpoint,
     nowMs: Date.now,
     fetch: globalThis.fetch,
-    logError: (message, err) => { process.stderr.write(`ferry node: ${message}: ${(err as Error)?.stack ?? String(err)}\n`) }
+    logError: (message, err) => { process.stderr.write(`ferry node: ${message}: ${(err as Error)?.stack ?? String(err)}\n`) },
+    httpPlugins: started => [nodeGatewayPlugin(started, { nowMs: Date.now })]
   })
   await node.start()
   const app = await node.buildHttpApp()
