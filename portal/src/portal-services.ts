@@ -34,6 +34,8 @@ export interface ServiceSettings {
   publicUrl: string
   issuer: string
   smtp?: SmtpSettings
+  /** scrypt cost N for new password hashes (default 2^15). */
+  scryptN?: number
 }
 
 export class PortalServices {
@@ -59,7 +61,7 @@ export class PortalServices {
   constructor (readonly components: ServiceComponents, readonly settings: ServiceSettings) {
     const { db, clock, scheduler } = components
     this.audit = new AuditLog(db.audit, clock)
-    this.accounts = new AccountService(db, clock, this.audit)
+    this.accounts = new AccountService(db, clock, this.audit, settings.scryptN === undefined ? undefined : { N: settings.scryptN, r: 8, p: 1 })
     this.groups = new GroupService(db, clock, this.audit)
     this.inboxes = new InboxService(db, clock, this.audit)
     this.nodeClient = new NodeClient(components.fetch)

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js'
 import type { PortalDatabase } from '../store/portal-database.js'
 import type { Role, UserRecord } from '../store/records.js'
 import { randomId, secretHash } from '../store/random-id.js'
-import { hashPassword, verifyPassword } from './password-hasher.js'
+import { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword } from './password-hasher.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import { conflict, notFound } from '../portal-errors.js'
 
@@ -35,7 +35,13 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/
 export class AccountService {
   private readonly cache = new Map<string, { principal: Principal, untilMs: number }>()
 
-  constructor (private readonly db: PortalDatabase, private readonly clock: Clock, private readonly audit: AuditLog) {}
+  constructor (
+    private readonly db: PortalDatabase,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    /** scrypt cost for new hashes; tests lower it (verification reads the cost stored with each hash). */
+    private readonly scryptParams = DEFAULT_SCRYPT_PARAMS
+  ) {}
 
   async createUser (input: NewUser, actor = 'system'): Promise<UserRecord> {
     if (!NAME.test(input.name)) throw new FerryError('FERRY_PORTAL_BAD_REQUEST', 'a user name is 1-64 letters, digits, dot, dash or underscore', { statusCode: 400 })
@@ -48,7 +54,7 @@ export class AccountService {
       email,
       displayName: input.displayName ?? input.name,
       role: input.role ?? 'user',
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await hashPassword(input.password, this.scryptParams),
       external: input.external ?? false,
       disabled: false,
       createdAtMs: this.clock.nowMs()
@@ -91,7 +97,7 @@ export class AccountService {
       ...(patch.displayName === undefined ? {} : { displayName: patch.displayName }),
       ...(patch.role === undefined ? {} : { role: patch.role }),
       ...(patch.disabled === undefined ? {} : { disabled: patch.disabled }),
-      ...(patch.password === undefined ? {} : { passwordHash: await hashPassword(patch.password) })
+      ...(patch.password === undefined ? {} : { passwordHash: await hashPassword(patch.password, this.scryptParams) })
     }
     await this.db.users.put(id, next)
     this.cache.clear()

@@ -2,7 +2,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 
 /** N=2^15, r=8, p=1: ~32 MiB and tens of ms per hash, OWASP's scrypt floor. */
-const DEFAULT_PARAMS = { N: 32768, r: 8, p: 1 }
+export const DEFAULT_SCRYPT_PARAMS = { N: 32768, r: 8, p: 1 }
 const KEY_BYTES = 32
 
 function derive (password: string, salt: Buffer, params: { N: number, r: number, p: number }): Promise<Buffer> {
@@ -12,7 +12,7 @@ function derive (password: string, salt: Buffer, params: { N: number, r: number,
   })
 }
 
-export async function hashPassword (password: string, params = DEFAULT_PARAMS): Promise<string> {
+export async function hashPassword (password: string, params = DEFAULT_SCRYPT_PARAMS): Promise<string> {
   const salt = randomBytes(16)
   const key = await derive(password, salt, params)
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`

@@ -42,6 +42,8 @@ export interface PortalOptions {
   /** Built web UI to serve; defaults to portal/web-dist next to this package when it exists. */
   webDistDir?: string
   logger?: boolean
+  /** scrypt cost N for new password hashes (default 2^15; tests lower it to stay fast). */
+  scryptN?: number
   /** Answer behind a reverse proxy (X-Forwarded-*): off unless the operator says so. */
   trustProxy?: boolean
 }
@@ -76,7 +78,7 @@ export async function buildPortal (options: PortalOptions, components: PortalCom
   const publicUrl = options.publicUrl.replace(/\/+$/, '')
   const services = new PortalServices(
     { db: new PortalDatabase(level), clock, scheduler: components.scheduler ?? timerScheduler, fetch: components.fetch ?? fetch, keyDir: options.dataDir },
-    { publicUrl, issuer: options.issuer ?? publicUrl, ...(options.smtp === undefined ? {} : { smtp: options.smtp }) }
+    { publicUrl, issuer: options.issuer ?? publicUrl, ...(options.scryptN === undefined ? {} : { scryptN: options.scryptN }), ...(options.smtp === undefined ? {} : { smtp: options.smtp }) }
   )
   await services.start()
 

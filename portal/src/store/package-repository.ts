@@ -52,7 +52,16 @@ export function searchWords (text: string): string[] {
 
 const VISIBLE_IN_INBOX = new Set(['uploading', 'sent', 'downloaded', 'expired'])
 
+/** First pages cached per owner (entries): inbox listings are read far more often than packages change. */
+const PAGE_CACHE_MAX = 20_000
+
 export class LevelPackageRepository implements PackageRepository {
+  /** `<index>|<owner>|<limit>` → first page; every save drops the entries of the owners it touches. */
+  private readonly firstPages = new Map<string, Page>()
+  /** Counts finished saves, and saves under way: a scan that overlapped a save is not cached (its snapshot may predate it). */
+  private writes = 0
+  private savesInFlight = 0
+
   constructor (private readonly db: PortalDatabase) {}
 
   async get (id: string): Promise<PackageRecord | undefined> {
@@ -76,7 +85,7 @@ export class LevelPackageRepository implements PackageRepository {
     }
     const words = searchWords(`${pkg.title} ${pkg.note} ${pkg.senderName}`)
     for (const owner of new Set([pkg.senderId, ...pkg.deliverTo])) {
-      for (const word of words) out.push({ index: 'searchIndex', key: `${owner}!${word}!${pkg.id}`, value: summary })
+      for (const word of words) out.push({ index: 'searchIndex', key: `${owner}!${word}!${pkg.id}`, value: 1 })
     }
     if (pkg.expiresAtMs !== undefined && pkg.state !== 'expired') {
       out.push({ index: 'expiryIndex', key: `${timeKey(pkg.expiresAtMs)}!${pkg.id}`, value: pkg.id })
@@ -98,10 +107,41 @@ export class LevelPackageRepository implements PackageRepository {
   }
 
   async save (next: PackageRecord, previous?: PackageRecord): Promise<void> {
-    await this.db.level.batch(this.operations(next, previous))
+    this.savesInFlight++
+    this.forget(next, previous)
+    try {
+      await this.db.level.batch(this.operations(next, previous))
+    } finally {
+      this.savesInFlight--
+      this.writes++
+      this.forget(next, previous)
+    }
+  }
+
+  private forget (next: PackageRecord, previous?: PackageRecord): void {
+    if (this.firstPages.size === 0) return
+    const owners = new Set([next.senderId, ...next.deliverTo, ...(previous === undefined ? [] : [previous.senderId, ...previous.deliverTo])])
+    for (const key of [...this.firstPages.keys()]) {
+      const owner = key.slice(key.indexOf('|') + 1, key.lastIndexOf('|'))
+      if (owners.has(owner)) this.firstPages.delete(key)
+    }
   }
 
   private async page (index: IndexName, ownerId: string, page: PageOptions): Promise<Page> {
+    if (page.cursor !== undefined) return await this.scan(index, ownerId, page)
+    const key = `${index}|${ownerId}|${page.limit}`
+    const hit = this.firstPages.get(key)
+    if (hit !== undefined) return hit
+    const writesBefore = this.writes
+    const quietBefore = this.savesInFlight === 0
+    const result = await this.scan(index, ownerId, page)
+    if (!quietBefore || this.savesInFlight !== 0 || writesBefore !== this.writes) return result
+    if (this.firstPages.size >= PAGE_CACHE_MAX) this.firstPages.delete(this.firstPages.keys().next().value!)
+    this.firstPages.set(key, result)
+    return result
+  }
+
+  private async scan (index: IndexName, ownerId: string, page: PageOptions): Promise<Page> {
     const prefix = `${ownerId}!`
     const range: Record<string, unknown> = { lt: prefix + '\xff', limit: page.limit + 1 }
     if (page.cursor !== undefined && page.cursor.startsWith(prefix)) range.gt = page.cursor
@@ -126,20 +166,18 @@ export class LevelPackageRepository implements PackageRepository {
     const words = searchWords(query)
     if (words.length === 0) return []
     const [first, ...rest] = words
-    const found = new Map<string, PackageSummary>()
+    const found = new Set<string>()
     for (const owner of ownerIds) {
-      for (const { key, value } of await this.db.searchIndex.list({ prefix: `${owner}!${first}`, limit: 1000 })) {
-        found.set(key.slice(key.lastIndexOf('!') + 1), value)
+      for (const { key } of await this.db.searchIndex.list({ prefix: `${owner}!${first}`, limit: 1000 })) {
+        found.add(key.slice(key.lastIndexOf('!') + 1))
       }
     }
     const results: PackageSummary[] = []
-    for (const [id, summary] of found) {
-      if (rest.length > 0) {
-        const pkg = await this.get(id)
-        const have = pkg === undefined ? [] : searchWords(`${pkg.title} ${pkg.note} ${pkg.senderName}`)
-        if (!rest.every(w => have.some(h => h.startsWith(w)))) continue
-      }
-      results.push(summary)
+    for (const pkg of await this.db.packages.getMany([...found])) {
+      if (pkg === undefined || pkg.state === 'deleted') continue
+      const have = searchWords(`${pkg.title} ${pkg.note} ${pkg.senderName}`)
+      if (!rest.every(w => have.some(h => h.startsWith(w)))) continue
+      results.push(summarize(pkg))
     }
     results.sort((a, b) => (b.sentAtMs || b.createdAtMs) - (a.sentAtMs || a.createdAtMs))
     return results.slice(0, limit)

@@ -22,8 +22,8 @@ export class PortalDatabase {
   /** `<senderId>!<reverse time>!<pkgId>` → summary: sent packages (not drafts). */
   readonly sentIndex: LevelCollection<R.PackageSummary>
   readonly draftIndex: LevelCollection<R.PackageSummary>
-  /** `<ownerId>!<word>!<pkgId>` → summary: search by word prefix among packages someone may see. */
-  readonly searchIndex: LevelCollection<R.PackageSummary>
+  /** `<ownerId>!<word>!<pkgId>` → 1: search by word prefix among packages someone may see. */
+  readonly searchIndex: LevelCollection<number>
   /** `<time>!<pkgId>` → pkgId: what the expiry sweep must look at. */
   readonly expiryIndex: LevelCollection<string>
   readonly nodes: LevelCollection<R.NodeRecord>
