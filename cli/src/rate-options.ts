@@ -10,11 +10,13 @@ export const RATE_OPTIONS = {
 
 export const RATE_USAGE = `Transfer options:
   --target-rate RATE   the rate to aim for, in bits/s with k/M/G suffix (e.g. 500M, 1G); default 1G
-  --min-rate RATE      never pace below this rate (bits/s, e.g. 10M); default 0
+  --min-rate RATE      never pace below this rate (bits/s, e.g. 10M); default 1M
   --policy POLICY      fixed | high | fair | low (low yields to other traffic); default fair`
 
 /** Default target when none is given: high enough not to limit a LAN, the controller finds the path's real rate. */
 export const DEFAULT_TARGET_BITS_PER_SEC = 1_000_000_000
+/** Default floor (bits/s): the rate controller needs a positive minimum; 1 Mbit/s keeps a transfer alive on any path. */
+export const DEFAULT_MIN_BITS_PER_SEC = 1_000_000
 
 const POLICIES: RatePolicy[] = ['fixed', 'high', 'fair', 'low']
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }
@@ -38,7 +40,8 @@ export function rateSettingsFrom (values: { 'target-rate'?: string, 'min-rate'?:
   const policy = (values.policy ?? 'fair') as RatePolicy
   if (!POLICIES.includes(policy)) throw new UsageError(`--policy takes one of ${POLICIES.join(', ')}, not "${values.policy}"`)
   const targetBitsPerSec = values['target-rate'] === undefined ? DEFAULT_TARGET_BITS_PER_SEC : parseBitsPerSec(values['target-rate'], '--target-rate')
-  const minBitsPerSec = values['min-rate'] === undefined ? 0 : parseBitsPerSec(values['min-rate'], '--min-rate')
+  const minBitsPerSec = values['min-rate'] === undefined ? Math.min(DEFAULT_MIN_BITS_PER_SEC, targetBitsPerSec) : parseBitsPerSec(values['min-rate'], '--min-rate')
+  if (minBitsPerSec <= 0) throw new UsageError('--min-rate must be above zero')
   if (targetBitsPerSec <= 0) throw new UsageError('--target-rate must be above zero')
   if (minBitsPerSec > targetBitsPerSec) throw new UsageError(`--min-rate (${formatBitsPerSec(minBitsPerSec)}) is above --target-rate (${formatBitsPerSec(targetBitsPerSec)}); lower it or raise the target`)
   return { policy, targetBitsPerSec, minBitsPerSec }

@@ -35,6 +35,8 @@ export interface DownloadJob {
   /** What the portal says the package holds; the gateway path needs it, the UDP path gets it from the node. */
   files: Array<{ path: string, sizeBytes: number, sha256?: string }>
   destinationDir: string
+  /** Only these package paths (the rest are already here and verified); undefined: everything. */
+  paths?: string[]
   rate: RateSettings
   reporter: ProgressReporter
   stateDir: string

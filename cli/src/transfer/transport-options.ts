@@ -12,7 +12,8 @@ export const TRANSPORT_OPTIONS = {
 
 export const TRANSPORT_USAGE = `${RATE_USAGE}
   --via auto|gateway   auto (default): UDP, falling back to the node's HTTP gateway when UDP is blocked;
-                       gateway: HTTP only (also FERRY_UDP=off in the environment)
+                       gateway: HTTP only (also FERRY_UDP=off in the environment;
+                       FERRY_UDP=blocked rehearses a network that drops UDP, to see the fallback)
   --json               newline-delimited JSON progress events on stdout instead of progress bars`
 
 /** Loads the UDP transport lazily (it pulls in libp2p), unless the gateway was asked for. */
@@ -23,7 +24,7 @@ export async function transferChoice (values: { via?: string }, ctx: CliContext)
   return { forceGateway, udp: forceGateway ? undefined : await loadUdpTransport(ctx) }
 }
 
-/** The UDP transport arrives with the protocol's driver; until then every transfer takes the gateway, and says so. */
-async function loadUdpTransport (_ctx: CliContext): Promise<UdpTransport | undefined> {
-  return undefined
+async function loadUdpTransport (ctx: CliContext): Promise<UdpTransport | undefined> {
+  const { Libp2pUdpTransport } = await import('./libp2p-udp-transport.js')
+  return new Libp2pUdpTransport(ctx)
 }
