@@ -5,6 +5,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_SUPERSEDE_AFTER_MS, DEFAULT_UPLOAD_TT
 import type { RunningDigest } from './running-digest.js'
 import { TransferByteBudget } from './transfer-byte-budget.js'
 import { UploadLock } from './upload-lock.js'
+import { FinishedUploads } from './finished-uploads.js'
 
 export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded' | 'supersedeAfterMs' | 'remote'>> {
   onDownloaded: GatewayOptions['onDownloaded']
@@ -14,6 +15,8 @@ export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloa
   digests: Map<string, RunningDigest>
   /** One writer per partial file. */
   locks: UploadLock
+  /** Uploads finished recently, for clients that missed the final response. */
+  finished: FinishedUploads
 }
 
 export function gatewayContext (options: GatewayOptions): GatewayContext {
@@ -29,6 +32,7 @@ export function gatewayContext (options: GatewayOptions): GatewayContext {
     remote: options.remote,
     budget: new TransferByteBudget(),
     digests: new Map<string, RunningDigest>(),
+    finished: new FinishedUploads(),
     locks: new UploadLock(options.supersedeAfterMs ?? DEFAULT_SUPERSEDE_AFTER_MS)
   })
 }

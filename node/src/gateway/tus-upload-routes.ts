@@ -75,6 +75,14 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
   })
 
   app.head(`${UPLOADS_PATH}/:id`, async (request, reply) => {
+    const done = finishedUpload(request)
+    if (done !== undefined) {
+      await authorize(request, done)
+      reply.header('Upload-Offset', String(done.lengthBytes))
+      reply.header('Upload-Length', String(done.lengthBytes))
+      reply.header('Cache-Control', 'no-store')
+      return await reply.code(200).send()
+    }
     const record = await liveUpload(request)
     await authorize(request, record)
     await ctx.locks.idle(record.id) // a resuming client HEADs: let a dying PATCH finish so the offset counts its bytes
@@ -91,9 +99,18 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     if (!isOffsetStream(request)) {
       throw new FerryError('FERRY_GATEWAY_CONTENT_TYPE', `PATCH needs Content-Type: ${OFFSET_CONTENT_TYPE}`, { statusCode: 415 })
     }
+    const claimedOffset = parseNonNegative(request.headers['upload-offset'], 'FERRY_GATEWAY_UPLOAD_OFFSET', 'Upload-Offset')
+    const done = finishedUpload(request)
+    if (done !== undefined) {
+      // Already whole: an empty PATCH at the end is answered as tus answers it for any finished upload.
+      await authorize(request, done)
+      if (claimedOffset !== done.lengthBytes) {
+        throw new FerryError('FERRY_GATEWAY_UPLOAD_OFFSET', 'this upload is already complete', { statusCode: 409, details: { offsetBytes: done.lengthBytes } })
+      }
+      return await reply.code(204).header('Upload-Offset', String(done.lengthBytes)).send()
+    }
     const record = await liveUpload(request)
     const auth = await authorize(request, record)
-    const claimedOffset = parseNonNegative(request.headers['upload-offset'], 'FERRY_GATEWAY_UPLOAD_OFFSET', 'Upload-Offset')
     const lease = await ctx.locks.acquire(record.id)
     let newOffset: number
     try {
@@ -182,6 +199,11 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
       })
     }
     await store.finalizeUpload(record.id, { sha256, crc32, completedAtMs: ctx.now() })
+    ctx.finished.remember(record, ctx.now() + ctx.uploadTtlMs)
+  }
+
+  function finishedUpload (request: FastifyRequest): UploadRecord | undefined {
+    return ctx.finished.get((request.params as { id: string }).id, ctx.now())
   }
 
   async function liveUpload (request: FastifyRequest): Promise<UploadRecord> {

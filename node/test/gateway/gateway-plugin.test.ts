@@ -79,7 +79,14 @@ describe('tus protocol', () => {
     expect(rest.headers['upload-offset']).toBe(String(data.length))
     const entry = await fx.store.getEntry('pkg-1', 'docs/report.bin')
     expect(entry).toMatchObject({ complete: true, sizeBytes: data.length, sha256: sha256(data) })
-    expect((await fx.app.inject({ method: 'HEAD', url: location, headers: TUS })).statusCode).toBe(404)
+    // A client that missed the last response learns on HEAD that the upload is whole.
+    const after = await fx.app.inject({ method: 'HEAD', url: location, headers: TUS })
+    expect(after.statusCode).toBe(200)
+    expect(after.headers['upload-offset']).toBe(String(data.length))
+    const emptyPatch = await patch(location, data.length, Buffer.alloc(0))
+    expect(emptyPatch.statusCode).toBe(204)
+    expect((await patch(location, 0, Buffer.from('x'))).json().code).toBe('FERRY_GATEWAY_UPLOAD_OFFSET')
+    expect((await fx.app.inject({ method: 'HEAD', url: '/gateway/v1/uploads/' + 'f'.repeat(32), headers: TUS })).statusCode).toBe(404)
   })
 
   it('re-hashes from the partial file when the running digest is gone (as after a restart)', async () => {
