@@ -155,15 +155,33 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     return await reply.send(Readable.from(counted(), { objectMode: false }))
   }
 
-  /** The last byte went out: sign a download receipt for the node to pass on (contract D). Failures never break the download. */
+  /** The last byte went out: note it for GET …/download-receipt, and tell the node (contract D) when it listens. */
   async function downloaded (claims: TransferTokenClaims, files: PackageEntry[]): Promise<void> {
+    const receiptFiles = files.filter(f => f.kind === 'file').map(f => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '' }))
+    ctx.downloads.record(claims.jti, claims.exp * 1000, receiptFiles)
+    ctx.downloads.prune(ctx.now())
+    ctx.budget.prune(ctx.now())
     if (ctx.onDownloaded === undefined) return
     try {
-      const receiptFiles = files.filter(f => f.kind === 'file').map(f => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '' }))
       const receipt = await ctx.signReceipt({ pkg: claims.pkg, dir: 'download', jti: claims.jti, sub: claims.sub, files: receiptFiles, iat: Math.floor(ctx.now() / 1000) })
       ctx.onDownloaded({ claims, files, receipt })
     } catch (_err) {
-      // The bytes are delivered; a missing receipt only means the portal is not told of this download.
+      // The bytes are delivered; a missing receipt only means the node is not told of this download.
     }
   }
+
+  /**
+   * The download receipt for the files this token was served to the last byte (a zip counts for all its files), for the
+   * browser to hand to the portal (POST /api/v1/packages/:id/receipts). 409 until something was served whole.
+   */
+  app.get('/gateway/v1/packages/:pkg/download-receipt', async (request, reply) => {
+    const pkg = checkPackageId((request.params as { pkg: string }).pkg)
+    const claims = await downloadClaims(request, pkg)
+    const files = ctx.downloads.files(claims.jti)
+    if (files.length === 0) {
+      throw new FerryError('FERRY_GATEWAY_DOWNLOAD_INCOMPLETE', 'nothing has been served whole with this token yet', { statusCode: 409 })
+    }
+    const receipt = await ctx.signReceipt({ pkg, dir: 'download', jti: claims.jti, sub: claims.sub, files, iat: Math.floor(ctx.now() / 1000) })
+    return await reply.header('Cache-Control', 'no-store').send({ receipt, files })
+  })
 }

@@ -6,6 +6,7 @@ import type { RunningDigest } from './running-digest.js'
 import { TransferByteBudget } from './transfer-byte-budget.js'
 import { UploadLock } from './upload-lock.js'
 import { FinishedUploads } from './finished-uploads.js'
+import { DownloadLedger } from './download-ledger.js'
 
 export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloaded' | 'supersedeAfterMs' | 'remote'>> {
   onDownloaded: GatewayOptions['onDownloaded']
@@ -17,6 +18,8 @@ export interface GatewayContext extends Required<Omit<GatewayOptions, 'onDownloa
   locks: UploadLock
   /** Uploads finished recently, for clients that missed the final response. */
   finished: FinishedUploads
+  /** Files served to the last byte, per download token. */
+  downloads: DownloadLedger
 }
 
 export function gatewayContext (options: GatewayOptions): GatewayContext {
@@ -33,6 +36,7 @@ export function gatewayContext (options: GatewayOptions): GatewayContext {
     budget: new TransferByteBudget(),
     digests: new Map<string, RunningDigest>(),
     finished: new FinishedUploads(),
+    downloads: new DownloadLedger(),
     locks: new UploadLock(options.supersedeAfterMs ?? DEFAULT_SUPERSEDE_AFTER_MS)
   })
 }

@@ -350,7 +350,14 @@ describe('downloads', () => {
     expect(folder.statusCode).toBe(201)
     const dl = await fx.token({ dir: 'download' })
     const url = `/gateway/v1/packages/pkg-1/zip?token=${dl}`
+    const receiptUrl = `/gateway/v1/packages/pkg-1/download-receipt?token=${dl}`
+    expect((await fx.app.inject({ url: receiptUrl })).json().code).toBe('FERRY_GATEWAY_DOWNLOAD_INCOMPLETE')
     const first = await fx.app.inject({ url })
+    const served = await fx.app.inject({ url: receiptUrl })
+    expect(served.statusCode).toBe(200)
+    const receipt = await verifyTransferReceipt(served.json().receipt, NODE_ID, fx.nodePublicKey)
+    expect(receipt).toMatchObject({ dir: 'download', pkg: 'pkg-1' })
+    expect(receipt.files.map(f => f.path)).toEqual(['a.txt', 'b/two.txt', 'empty'])
     expect(first.statusCode).toBe(200)
     expect(first.headers['content-type']).toBe('application/zip')
     expect(Number(first.headers['content-length'])).toBe(first.rawPayload.length)
