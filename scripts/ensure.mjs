@@ -12,7 +12,14 @@ const manifests = ['package.json', 'package-lock.json', 'protocol/package.json',
 const stampFile = join(root, 'node_modules', '.ferry-install-stamp')
 
 function log (line) { if (!quiet) process.stderr.write(`ferry: ${line}\n`) }
-function run (cmd, args) { execFileSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] }) }
+function run (cmd, args) {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] })
+  } catch {
+    process.stderr.write(`ferry: \`${cmd} ${args.join(' ')}\` failed (see above)\n`)
+    process.exit(1)
+  }
+}
 
 const hash = createHash('sha256')
 for (const file of manifests) {
