@@ -30,7 +30,9 @@ const digest = hash.digest('hex')
 const installed = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : ''
 if (installed !== digest) {
   log(installed === '' ? 'installing dependencies' : 'dependencies changed: reinstalling')
-  run('npm', existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'])
+  // A fresh clone gets exactly the lock file (npm ci); an existing tree is updated in place, which is gentler on running processes.
+  const fresh = !existsSync(join(root, 'node_modules')) || !existsSync(join(root, 'package-lock.json'))
+  run('npm', fresh && existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'])
   writeFileSync(stampFile, digest + '\n')
 }
 log('building')
