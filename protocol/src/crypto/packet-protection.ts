@@ -57,8 +57,10 @@ export class PacketProtection {
     return k
   }
 
-  private select (buf: Uint8Array, pn: number, local: boolean): { suite: CipherSuite, key: PacketKey } | undefined {
-    const isHello = (buf[0]! & 0x0f) === PacketType.Hello
+  private select (buf: Uint8Array, pn: number, local: boolean, forceHandshake = false): { suite: CipherSuite, key: PacketKey } | undefined {
+    const type = buf[0]! & 0x0f
+    // A CLOSE before any suite was agreed (e.g. a handshake that timed out) travels under the handshake keys (SPEC.md §3.4).
+    const isHello = forceHandshake || type === PacketType.Hello || (type === PacketType.Close && this.suite === undefined)
     const suite = isHello ? CipherSuite.ChaCha20Poly1305 : this.suite
     if (suite === undefined) return undefined
     const generation = isHello ? 'hs' : Math.floor(pn / KEY_UPDATE_PACKETS[suite])
@@ -100,7 +102,13 @@ export class PacketProtection {
 
   /** Decrypts in place; returns the plaintext body (a view into `buf`) or undefined when the datagram does not authenticate. */
   open (buf: Buffer, pn: number): Buffer | undefined {
-    const sel = this.select(buf, pn, false)
+    const opened = this.openWith(buf, pn, false)
+    if (opened !== undefined || (buf[0]! & 0x0f) !== PacketType.Close || this.suite === undefined) return opened
+    return this.openWith(buf, pn, true)
+  }
+
+  private openWith (buf: Buffer, pn: number, forceHandshake: boolean): Buffer | undefined {
+    const sel = this.select(buf, pn, false, forceHandshake)
     if (sel === undefined) return undefined
     const nonce = this.makeNonce(sel.key.iv, pn)
     const aad = buf.subarray(0, HEADER_BYTES)

@@ -11,8 +11,10 @@ export class MemoryBlockSink implements BlockSink {
   bytesWritten = 0
 
   open (entries: readonly ManifestEntry[]): SinkRefusal | undefined {
+    // Opening again with the same manifest (a resumed session) keeps what arrived before, like partial files on disk.
+    const same = this.entries.length === entries.length && this.entries.every((e, i) => e.relativePath === entries[i]!.relativePath && e.sizeBytes === entries[i]!.sizeBytes)
     this.entries = entries
-    this.files = entries.map(e => this.discard ? new Uint8Array(0) : new Uint8Array(e.sizeBytes))
+    if (!same) this.files = entries.map(e => this.discard ? new Uint8Array(0) : new Uint8Array(e.sizeBytes))
     return undefined
   }
 

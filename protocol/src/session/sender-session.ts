@@ -98,7 +98,11 @@ export class SenderSession extends SessionCore {
     const total = this.layout.totalBytes
     let ackedBytes = this.markAcked(0, Math.min(ack.cumulativeBytes, total))
     let lostBytes = 0
-    const lossBeforeMs = nowMs - this.srttMs - Math.max(REORDER_MARGIN_MIN_MS, this.srttMs / 8)
+    // A reported gap is lost if it was sent a reorder margin before the newest datagram the receiver has: it would
+    // have arrived by now (SPEC.md §6.2; RFC 9002 §6.1.2's time threshold, measured from the largest acknowledged).
+    const slot = ack.largestPacketNumber & (SENT_TIME_RING - 1)
+    const largestSentMs = this.sentPns[slot] === ack.largestPacketNumber ? this.sentTimes[slot]! : nowMs - this.srttMs
+    const lossBeforeMs = largestSentMs - Math.max(REORDER_MARGIN_MIN_MS, this.srttMs / 8)
     for (const seg of ack.segments) {
       const to = Math.min(seg.toBytes, total)
       if (ack.sync) this.syncCoverage.add(seg.fromBytes, seg.toBytes)

@@ -147,6 +147,8 @@ export abstract class SessionCore {
     if (this.state === 'closing') {
       if (frame.type === PacketType.Close) this.finishDrain()
       else this.closeDue = true
+      // An initiator that missed our hello reply cannot read our CLOSE until it gets one.
+      if (frame.type === PacketType.Hello && !frame.reply && this.endpointRole === 'responder' && this.protection.negotiatedSuite !== undefined) this.helloReplyDue = true
       return true
     }
     switch (frame.type) {
@@ -251,7 +253,7 @@ export abstract class SessionCore {
   /** The earliest time (ms) at which handleTimeout or pollTransmit has something to do; Infinity when nothing is scheduled. */
   nextDeadlineMs (): number {
     if (this.state === 'closed') return Infinity
-    if (this.state === 'closing') return this.closeDue ? this.lastCloseSentMs + CLOSE_ANSWER_INTERVAL_MS : this.drainUntilMs
+    if (this.state === 'closing') return this.helloReplyDue ? -Infinity : this.closeDue ? this.lastCloseSentMs + CLOSE_ANSWER_INTERVAL_MS : this.drainUntilMs
     let deadline = this.lastReceiveMs + this.idleTimeoutMs
     if (this.helloReplyDue || this.pongsDue.length > 0) return -Infinity
     if (this.state === 'handshake') {
@@ -266,6 +268,10 @@ export abstract class SessionCore {
   pollTransmit (nowMs: number): Buffer | undefined {
     if (this.state === 'closed') return undefined
     if (this.state === 'closing') {
+      if (this.helloReplyDue) {
+        this.helloReplyDue = false
+        return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: true, resuming: this.isResuming(), suites: this.protection.negotiatedSuite! }, nowMs)
+      }
       if (!this.closeDue || nowMs < this.lastCloseSentMs + CLOSE_ANSWER_INTERVAL_MS) return undefined
       this.closeDue = false
       this.lastCloseSentMs = nowMs
