@@ -1,7 +1,7 @@
 // Portal benchmark: 100k packages, 1k users, authenticated "50 newest in my inbox" under 50 connections (autocannon against the real portal process).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
@@ -59,7 +59,10 @@ async function main (): Promise<void> {
       durationSec: DURATION_SEC,
       serverCpuMsPerReq: Number(((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(3)),
       bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
-      seedMs: seed.seedMs
+      seedMs: seed.seedMs,
+      // The machine is shared: its load during the run says how much of it the benchmark had.
+      loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
+      cpus: cpus().length
     }
     process.stdout.write(JSON.stringify(out) + '\n')
   } finally {
