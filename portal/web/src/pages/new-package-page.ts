@@ -77,7 +77,8 @@ export class NewPackagePage extends LitElement {
   }
 
   override willUpdate (changed: PropertyValues<this>): void {
-    if (changed.has('draftId')) void this.loadDraft()
+    // First render too: binding `undefined` to draftId is no change, yet the unfinished uploads must be listed.
+    if (changed.has('draftId') || !this.hasUpdated) void this.loadDraft()
   }
 
   private async loadDraft (): Promise<void> {

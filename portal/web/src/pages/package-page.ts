@@ -8,8 +8,6 @@ import { formatBytes } from '../format/format-bytes.js'
 import { formatDate } from '../format/format-date.js'
 import { themeStyles } from '../theme-styles.js'
 
-/** Ask for a fresh download grant after this long (ms): portal tokens live 30 min, links must not die on a slow reader. */
-const grantRefreshMs = 10 * 60 * 1000
 /** Files listed at most; the zip and the CLI still carry all of them. */
 const maxRows = 1000
 
@@ -33,7 +31,6 @@ export class PackagePage extends LitElement {
   declare error: string
   declare grantError: string
   declare copied: boolean
-  private grantAtMs = 0
 
   constructor () {
     super()
@@ -66,16 +63,19 @@ export class PackagePage extends LitElement {
   private async refreshGrant (): Promise<void> {
     try {
       this.grant = await this.api.downloadGrant(this.packageId)
-      this.grantAtMs = Date.now()
       this.grantError = ''
     } catch (err) {
       this.grantError = err instanceof Error ? err.message : String(err)
     }
   }
 
-  /** Links carry a token; before following one that may have gone stale, swap in a fresh grant. */
+  /**
+   * Each download gets its own fresh grant: a token's byte allowance covers one package's worth, so the zip and a file
+   * must not share one, and a page left open for an hour must not hand out a dead link. The href keeps a working link
+   * for "copy link" and curl.
+   */
   private async follow (event: MouseEvent, build: (grant: TransferGrant) => string): Promise<void> {
-    if (Date.now() - this.grantAtMs < grantRefreshMs && this.grant !== undefined) return
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
     event.preventDefault()
     await this.refreshGrant()
     if (this.grant !== undefined) location.assign(build(this.grant))

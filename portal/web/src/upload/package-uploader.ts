@@ -167,6 +167,7 @@ export class PackageUploader extends EventTarget {
       },
       onShouldRetry: (err: DetailedError, _attempt: number) => {
         const status = err.originalResponse?.getStatus() ?? 0
+        if (alreadyStored(err)) return false
         if (status === 401 || status === 403) {
           this.renewing ??= this.options.renewGrant().then(grant => { this.grant = grant }).finally(() => { this.renewing = undefined })
           return true
@@ -179,17 +180,15 @@ export class PackageUploader extends EventTarget {
         this.total.update(this.bytesDone(), nowMs)
         this.emit()
       },
-      onSuccess: () => {
-        job.status = 'done'
-        job.upload = undefined
-        job.meter.update(picked.file.size, this.now())
-        this.total.update(this.bytesDone(), this.now())
-        this.options.pending.markDone(this.options.packageId, picked.path)
-        this.pump()
-      },
+      onSuccess: () => { this.jobDone(job) },
       onError: (err) => {
         job.upload = undefined
         if (job.status === 'paused') return
+        // The page went away after the node stored the file but before we heard so: it is done, not failed.
+        if (alreadyStored(err)) {
+          this.jobDone(job)
+          return
+        }
         job.status = 'failed'
         job.error = err.message
         this.failure = `${picked.path}: ${err.message}`
@@ -208,6 +207,15 @@ export class PackageUploader extends EventTarget {
     upload.start()
   }
 
+  private jobDone (job: Job): void {
+    job.status = 'done'
+    job.upload = undefined
+    job.meter.update(job.picked.file.size, this.now())
+    this.total.update(this.bytesDone(), this.now())
+    this.options.pending.markDone(this.options.packageId, job.picked.path)
+    this.pump()
+  }
+
   private bytesDone (): number {
     const nowMs = this.now()
     return this.jobs.reduce((sum, j) => sum + j.meter.read(nowMs).bytesDone, 0)
@@ -215,5 +223,16 @@ export class PackageUploader extends EventTarget {
 
   private emit (): void {
     this.dispatchEvent(new Event('progress'))
+  }
+}
+
+/** The gateway's answer when a complete, verified file already sits at this path (FERRY_GATEWAY_FILE_EXISTS, 409). */
+function alreadyStored (err: Error): boolean {
+  const response = (err as Partial<DetailedError>).originalResponse
+  if (response == null || response.getStatus() !== 409) return false
+  try {
+    return (JSON.parse(response.getBody()) as { code?: string }).code === 'FERRY_GATEWAY_FILE_EXISTS'
+  } catch {
+    return false
   }
 }
