@@ -20,7 +20,7 @@ export function wanSection (results: WanResults, chartFile: string): string {
     'How each tool\'s time is taken: see docs/wan-lab.md.', '')
   if (results.machine !== undefined) lines.push(`Machine: ${results.machine}`, '')
   if (results.validation !== undefined) {
-    lines.push(`### Emulator validation (${results.validation.at})`, '', '| check | asked | measured | error | ok | how |', '|---|---|---|---|---|---|')
+    lines.push(`### Emulator validation (${results.validation.at}, load average ${results.validation.loadAvg1m ?? '?'})`, '', '| check | asked | measured | error | ok | how |', '|---|---|---|---|---|---|')
     for (const c of results.validation.checks) lines.push(`| ${c.what} | ${c.asked} ${c.unit} | ${c.measured} ${c.unit} | ${c.errorPct} % | ${c.ok ? 'yes' : '**no**'} | ${c.how} |`)
     lines.push('')
   }
@@ -34,15 +34,15 @@ export function wanSection (results: WanResults, chartFile: string): string {
       lines.push(`| ${p.capacityMbps} | ${p.rttMs} | ${p.lossPct} | ${(p.capacityMbps * (1 - p.lossPct / 100)).toFixed(1)} | ${row.join(' | ')} |`)
     }
     lines.push('', '<details><summary>Every run: bytes, seconds, CPU, checksum</summary>', '',
-      '| tool | capacity | RTT ms | loss % | bytes | goodput Mbit/s | seconds | wall s | CPU s | sha256 ok | completed | when | notes |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+      '| tool | capacity | RTT ms | loss % | bytes | goodput Mbit/s | seconds | wall s | CPU s | sha256 ok | completed | when | load avg | notes |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const r of results.matrix) {
-      lines.push(`| ${r.tool} | ${r.capacityMbps} | ${r.rttMs} | ${r.lossPct} | ${r.bytes} | ${r.goodputMbps} | ${r.seconds} | ${r.wallSeconds} | ${r.cpuSeconds} | ${r.sha256ok} | ${r.completed} | ${r.at} | ${r.notes ?? ''} |`)
+      lines.push(`| ${r.tool} | ${r.capacityMbps} | ${r.rttMs} | ${r.lossPct} | ${r.bytes} | ${r.goodputMbps} | ${r.seconds} | ${r.wallSeconds} | ${r.cpuSeconds} | ${r.sha256ok} | ${r.completed} | ${r.at} | ${r.loadAvg1m ?? ''} | ${r.notes ?? ''} |`)
     }
     lines.push('', '</details>', '')
   }
   for (const s of results.scenarios) {
-    lines.push(`### Scenario: ${s.scenario} (${s.at})`, '', s.summary, '')
+    lines.push(`### Scenario: ${s.scenario} (${s.at}, load average ${s.loadAvg1m ?? '?'})`, '', s.summary, '')
     const keys = [...new Set(s.rows.flatMap(r => Object.keys(r)))]
     if (keys.length > 0) {
       lines.push(`| ${keys.join(' | ')} |`, `|${keys.map(() => '---|').join('')}`)

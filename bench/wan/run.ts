@@ -1,7 +1,7 @@
 // The WAN lab's entry point (`npm run bench:wan -- …`): validates the emulator, runs every tool on every profile, prints JSON lines, writes bench/RESULTS.md and the chart.
 import '@ferry/protocol/polyfill/promise-with-resolvers'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, release, tmpdir } from 'node:os'
+import { cpus, loadavg, release, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { goodputChart } from './goodput-chart.js'
@@ -12,7 +12,7 @@ import { bytesUnder, sha256File, writeRandomFile } from './source-file.js'
 import { allTools } from './tools/tool-registry.js'
 import type { WanTool } from './tools/wan-tool.js'
 import { validateEmulator } from './validate.js'
-import { loadResults, saveResults, upsertResult, upsertScenario, type WanResult } from './wan-results.js'
+import { loadResults, saveResults, upsertResult, upsertScenario, type ScenarioResult, type WanResult, type WanResults } from './wan-results.js'
 import { labUnavailableReason, WanLab } from './wan-lab.js'
 
 /**
@@ -58,6 +58,7 @@ async function runMatrix (lab: WanLab, profiles: LinkProfile[], tools: WanTool[]
         process.stderr.write(`wan: ${profileLabel(profile)} ${tool.name} … `)
         let row: WanResult
         const at = new Date().toISOString()
+        const loadAvg1m = Number(loadavg()[0]!.toFixed(2))
         try {
           const m = await tool.run({ lab, profile, sourcePath, sizeBytes: bytes, receiveDir, scratchDir, timeoutMs: maxSeconds * 1000 })
           const destination = join(receiveDir, basename(sourcePath))
@@ -66,12 +67,12 @@ async function runMatrix (lab: WanLab, profiles: LinkProfile[], tools: WanTool[]
           row = {
             tool: tool.name, ...profileFields(profile), bytes: delivered,
             goodputMbps: round(delivered * 8 / m.seconds / 1e6, 2), seconds: round(m.seconds, 3), cpuSeconds: round(m.cpuSeconds, 2),
-            sha256ok, completed: m.completed, wallSeconds: round(m.wallSeconds, 3), fileBytes: bytes, ...(m.notes === undefined ? {} : { notes: m.notes }), at
+            sha256ok, completed: m.completed, wallSeconds: round(m.wallSeconds, 3), fileBytes: bytes, ...(m.notes === undefined ? {} : { notes: m.notes }), at, loadAvg1m
           }
         } catch (err) {
           row = {
             tool: tool.name, ...profileFields(profile), bytes: 0, goodputMbps: 0, seconds: 0, cpuSeconds: 0, sha256ok: false, completed: false,
-            wallSeconds: 0, fileBytes: bytes, notes: `failed: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`, at
+            wallSeconds: 0, fileBytes: bytes, notes: `failed: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`, at, loadAvg1m
           }
         }
         process.stderr.write(`${row.goodputMbps} Mbit/s in ${row.seconds} s${row.sha256ok === false ? ' (sha256 NOT verified)' : ''}${row.notes === undefined ? '' : ` — ${row.notes}`}\n`)
@@ -135,14 +136,18 @@ async function main (): Promise<number> {
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  const results = loadResults()
+  // gathered here and merged into results.json only at the end, re-read then, so runs side by side do not lose each other's rows
+  const rows: WanResult[] = []
+  const doneScenarios: ScenarioResult[] = []
+  let validation: WanResults['validation']
+  let machine: string | undefined
   let failed = false
   try {
-    results.machine = machineLine(lab)
+    machine = machineLine(lab)
     if (values.validate) {
       const checks = await validateEmulator(lab, line => process.stderr.write(`wan: validate: ${line}\n`))
       if (values.json) for (const c of checks) process.stdout.write(JSON.stringify(c) + '\n')
-      results.validation = { at: new Date().toISOString(), checks }
+      validation = { at: new Date().toISOString(), checks, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) }
       failed = checks.some(c => !c.ok)
     }
     for (const name of scenarios) {
@@ -150,16 +155,18 @@ async function main (): Promise<number> {
         json: values.json, maxSeconds, log: line => process.stderr.write(`wan: ${name}: ${line}\n`),
         ...(wanted === undefined ? {} : { tools: wanted }), ...(values.files === undefined ? {} : { smallFileCount: Number(values.files) })
       })
-      upsertScenario(results, scenario)
+      doneScenarios.push({ ...scenario, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) })
     }
-    if (!values.validate && scenarios.length === 0) {
-      const rows = await runMatrix(lab, profiles, tools, bytes, maxSeconds, values.json)
-      for (const row of rows) upsertResult(results, row)
-    }
+    if (!values.validate && scenarios.length === 0) rows.push(...await runMatrix(lab, profiles, tools, bytes, maxSeconds, values.json))
   } finally {
     await lab.close()
   }
   if (write) {
+    const results = loadResults()
+    if (machine !== undefined) results.machine = machine
+    if (validation !== undefined) results.validation = validation
+    for (const s of doneScenarios) upsertScenario(results, s)
+    for (const row of rows) upsertResult(results, row)
     saveResults(results)
     if (results.matrix.length > 0) writeFileSync(join(import.meta.dirname, '..', chartFile), goodputChart(results.matrix, 'Goodput against random loss, per RTT (WAN lab, emulated link)'))
     writeResultsMarkdown(results, chartFile)

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-export async function waitForPort (namespace: string, protocol: 'tcp' | 'udp', port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort (namespace: string, protocol: 'tcp' | 'udp', port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   const flag = protocol === 'tcp' ? '-Hltn' : '-Hlun'
   while (Date.now() < deadline) {

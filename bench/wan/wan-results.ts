@@ -21,6 +21,8 @@ export interface WanResult {
   fileBytes: number
   notes?: string
   at: string
+  /** The machine's 1-minute load average when the row was measured: figures taken above ~2 (the core count) are suspect. */
+  loadAvg1m?: number
 }
 
 /** A scenario (many small files, fairness, resume): named rows of measured figures. */
@@ -29,11 +31,13 @@ export interface ScenarioResult {
   at: string
   summary: string
   rows: Array<Record<string, string | number | boolean>>
+  /** The 1-minute load average when the scenario ended. */
+  loadAvg1m?: number
 }
 
 export interface WanResults {
   machine?: string
-  validation?: { at: string, checks: ValidationCheck[] }
+  validation?: { at: string, checks: ValidationCheck[], loadAvg1m?: number }
   matrix: WanResult[]
   scenarios: ScenarioResult[]
 }

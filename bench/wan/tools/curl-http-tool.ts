@@ -13,14 +13,14 @@ const port = 8077
 export class CurlHttpTool implements WanTool {
   readonly name = 'curl-http'
 
-  unavailableReason (): string | undefined { return missingCommands('curl', 'python3') }
+  unavailableReason (): string | undefined { return missingCommands('curl', '/usr/bin/python3') }
 
   async run (r: ToolRun): Promise<ToolMeasurement> {
     // Every tool moves bytes A → B; a download flows server → client, so the server runs in A and curl in B.
     const served = join(r.scratchDir, 'www')
     mkdirSync(served, { recursive: true })
     copyFileSync(r.sourcePath, join(served, basename(r.sourcePath)))
-    const server = new NamespaceProcess(r.lab.namespaceA, ['python3', '-m', 'http.server', String(port), '--bind', addressA, '--directory', served])
+    const server = new NamespaceProcess(r.lab.namespaceA, ['/usr/bin/python3', '-m', 'http.server', String(port), '--bind', addressA, '--directory', served])
     try {
       await waitForPort(r.lab.namespaceA, 'tcp', port)
       const destination = join(r.receiveDir, basename(r.sourcePath))

@@ -72,10 +72,13 @@ export function startFerrySender (lab: WanLab, options: FerrySendOptions): Names
 export class FerryTool implements WanTool {
   readonly name: string
   readonly #policy: RatePolicy
+  readonly #targetFraction: number
 
-  constructor (policy: RatePolicy = 'fair') {
+  /** `targetFraction` of the link's capacity is the rate asked for (1: the whole link, as a user who knows their link sets it). */
+  constructor (policy: RatePolicy = 'fair', targetFraction = 1) {
     this.#policy = policy
-    this.name = policy === 'fair' ? 'ferry' : `ferry-${policy}`
+    this.#targetFraction = targetFraction
+    this.name = (policy === 'fair' ? 'ferry' : `ferry-${policy}`) + (targetFraction === 1 ? '' : `-${Math.round(targetFraction * 100)}pct`)
   }
 
   unavailableReason (): string | undefined {
@@ -86,8 +89,9 @@ export class FerryTool implements WanTool {
     const session = newFerrySession()
     const receiver = await startFerryReceiver(r.lab, r.receiveDir, join(r.scratchDir, 'journal'), { session })
     try {
-      // the target is the link's capacity, as a user would set it; the controller finds what the path allows below it
-      const sender = startFerrySender(r.lab, { session, policy: this.#policy, targetBitsPerSec: r.profile.capacityMbps * 1e6, source: { file: r.sourcePath } })
+      // the controller finds what the path allows below the target
+      const targetBitsPerSec = r.profile.capacityMbps * 1e6 * this.#targetFraction
+      const sender = startFerrySender(r.lab, { session, policy: this.#policy, targetBitsPerSec, source: { file: r.sourcePath } })
       const { outcome, timedOut } = await outcomeWithin(sender, r.timeoutMs)
       const receiverOutcome = timedOut ? await receiver.stop() : await outcomeWithin(receiver, 10_000).then(x => x.outcome)
       const done = ferryEvents(outcome.stdout).find(e => e.event === 'done')
