@@ -63,8 +63,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-gateway-e2e-'))
   portal = await testPortal()
   await writeFile(join(dir, 'portal-keys.json'), JSON.stringify(portal.jwks))
-  holder = await spawnNode(['--data-dir', join(dir, 'holder'), '--name', 'holder', '--portal-jwks-file', join(dir, 'portal-keys.json')])
-  near = await spawnNode(['--data-dir', join(dir, 'near'), '--name', 'near', '--portal-jwks-file', join(dir, 'portal-keys.json'), '--bootstrap', holder.ready.multiaddrs[0]!])
+  holder = await spawnNode(['--data-dir', join(dir, 'holder'), '--name', 'holder', '--portal-jwks-file', join(dir, 'portal-keys.json')], { timeoutMs: 60_000 })
+  near = await spawnNode(['--data-dir', join(dir, 'near'), '--name', 'near', '--portal-jwks-file', join(dir, 'portal-keys.json'), '--bootstrap', holder.ready.multiaddrs[0]!], { timeoutMs: 60_000 })
 })
 
 afterAll(async () => {
@@ -73,7 +73,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('browser gateway on real nodes', () => {
+// Real processes on a shared 2-core machine: generous start-up and test timeouts, bounded all the same.
+describe('browser gateway on real nodes', { timeout: 120_000 }, () => {
   it('takes a folder by tus-js-client through a breaking link, then signs a receipt the portal can verify', async () => {
     const token = await portal.token({ aud: holder.ready.peerId, pkg: 'pkg-e2e' })
     const link = await breakingLink(holder.ready.httpUrl, 'up', 5 * MiB)
@@ -106,7 +107,7 @@ describe('browser gateway on real nodes', () => {
   it('resumes a broken zip download with curl -C - from a node that streams it from the holder over the mesh', async () => {
     const token = await portal.token({ aud: near.ready.peerId, pkg: 'pkg-e2e', dir: 'download' })
     const direct = `${near.ready.httpUrl}/gateway/v1/packages/pkg-e2e/zip?token=${token}`
-    await waitFor(async () => (await fetch(direct, { method: 'HEAD' })).status === 200, 20_000)
+    await waitFor(async () => (await fetch(direct, { method: 'HEAD' })).status === 200, 60_000)
     const out = join(dir, 'pkg.zip')
     const link = await breakingLink(near.ready.httpUrl, 'down', 4 * MiB)
     try {
