@@ -1,0 +1,97 @@
+// One side of a loopback benchmark run in its own process: raw node:dgram blast or a Ferry session, reporting bytes, seconds and peak RSS as JSON lines.
+import '../../protocol/src/polyfill/promise-with-resolvers.js'
+import { createSocket } from 'node:dgram'
+import { UdpEndpoint } from '../../protocol/src/driver/index.js'
+import { SyntheticBlockSource } from '../../protocol/src/sim/synthetic-block-source.js'
+import { FixedRateController } from '../../protocol/src/session/fixed-rate-controller.js'
+import type { RatePolicy } from '../../protocol/src/congestion/rate-controller.js'
+
+interface Args {
+  mode: 'raw-receive' | 'raw-send' | 'ferry-receive' | 'ferry-send'
+  port?: number
+  bytes: number
+  connectionId?: string
+  secretHex?: string
+  /** Ferry: files on disk (absent: synthetic memory source / discarding memory sink). */
+  files?: Array<{ relativePath: string, absolutePath: string, sizeBytes: number }>
+  destinationDir?: string
+  policy?: RatePolicy
+  rateBitsPerSec?: number
+}
+
+const args = JSON.parse(process.argv[2]!) as Args
+const out = (msg: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(msg) + '\n') }
+const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024
+
+/** Raw datagram payload: the largest on a 1500-byte MTU, unencrypted. */
+const RAW_DATAGRAM_BYTES = 1472
+
+if (args.mode === 'raw-receive') {
+  const socket = createSocket('udp4')
+  socket.bind(0, '127.0.0.1', () => {
+    try { socket.setRecvBufferSize(64 << 20) } catch (_) { /* capped by the kernel */ }
+    out({ port: socket.address().port })
+  })
+  let bytes = 0
+  let first = 0
+  let last = 0
+  let idle: NodeJS.Timeout | undefined
+  socket.on('message', msg => {
+    const now = performance.now()
+    if (bytes === 0) first = now
+    last = now
+    bytes += msg.length
+    if (idle !== undefined) clearTimeout(idle)
+    // The sender is done when nothing arrived for 500 ms (or the expected bytes all came).
+    if (bytes >= args.bytes) finish()
+    else idle = setTimeout(finish, 500)
+  })
+  let finished = false
+  function finish (): void {
+    if (finished) return
+    finished = true
+    out({ result: { bytes, seconds: (last - first) / 1000, peakRssBytes: peakRssBytes() } })
+    socket.close()
+  }
+} else if (args.mode === 'raw-send') {
+  const socket = createSocket('udp4')
+  try { socket.setSendBufferSize(64 << 20) } catch (_) { /* capped by the kernel */ }
+  const payload = Buffer.alloc(RAW_DATAGRAM_BYTES, 7)
+  let sent = 0
+  let outstanding = 0
+  const start = performance.now()
+  const pump = (): void => {
+    while (sent < args.bytes && outstanding < 512) {
+      outstanding++
+      sent += payload.length
+      socket.send(payload, args.port!, '127.0.0.1', () => { outstanding--; if (outstanding === 256) setImmediate(pump) })
+    }
+    if (sent >= args.bytes && outstanding === 0) {
+      out({ result: { bytes: sent, seconds: (performance.now() - start) / 1000, peakRssBytes: peakRssBytes() } })
+      socket.close()
+    } else if (sent >= args.bytes) setTimeout(pump, 1)
+  }
+  pump()
+} else {
+  const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1' })
+  out({ port: endpoint.port })
+  const common = { connectionId: args.connectionId!, secret: Buffer.from(args.secretHex!, 'hex'), idleTimeoutMs: 10_000 }
+  try {
+    if (args.mode === 'ferry-receive') {
+      const result = await endpoint.receive({ ...common, role: 'responder', ...(args.destinationDir === undefined ? { memory: 'discard' as const } : { destinationDir: args.destinationDir }) })
+      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), peakRssBytes: peakRssBytes(), dropped: result.dropped } })
+    } else {
+      const rate = { policy: args.policy ?? 'fixed', targetBitsPerSec: args.rateBitsPerSec ?? 1e9, minBitsPerSec: 1e6 }
+      const files = args.files ?? [{ relativePath: 'synthetic.bin', sizeBytes: args.bytes }]
+      const result = await endpoint.send({
+        ...common, role: 'initiator', remote: { host: '127.0.0.1', port: args.port! }, files, rate,
+        rateController: rate.policy === 'fixed' ? new FixedRateController(rate) : undefined,
+        source: args.files === undefined ? new SyntheticBlockSource() : undefined
+      })
+      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), retransmittedBytes: result.retransmittedBytes, peakRssBytes: peakRssBytes() } })
+    }
+  } catch (err) {
+    out({ error: (err as { code?: string }).code ?? String(err) })
+  }
+  await endpoint.close()
+}
