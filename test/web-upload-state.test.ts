@@ -41,13 +41,15 @@ describe('PendingUploadStore', () => {
 })
 
 describe('layoutMesh', () => {
-  it('draws each peer link once and sums rates from the sending side', () => {
+  it('draws each peer link once and takes the larger of the two ends\' rate reports', () => {
     const { placed, edges } = layoutMesh([
-      { id: 'n1', name: 'a', online: true, peerId: 'P1', peers: [{ peerId: 'P2', rttMs: 3 }], transfers: [{ id: 't', peerId: 'P2', direction: 'upload', rateBitsPerSec: 8e6 }] },
-      { id: 'n2', name: 'b', online: true, peerId: 'P2', peers: [{ peerId: 'P1', rttMs: 2 }, { peerId: 'stranger' }], transfers: [{ id: 't', peerId: 'P1', direction: 'download', rateBitsPerSec: 8e6 }] }
+      { id: 'P1', name: 'a', online: true, peers: [{ peerId: 'P2', connected: true, rttMs: 3 }], transfers: [{ id: 't', peer: 'P2', direction: 'replicate', rateBitsPerSec: 8e6 }, { id: 'c', peer: 'client', rateBitsPerSec: 8e6 }] },
+      { id: 'P2', name: 'b', online: true, peers: [{ peerId: 'P1', rttMs: 2 }, { peerId: 'stranger' }], transfers: [{ id: 't', peer: 'P1', direction: 'replicate', rateBitsPerSec: 4e6 }] },
+      { id: 'P3', name: 'c', online: false, peers: [{ peerId: 'P1', connected: false }], transfers: [] }
     ], 600, 400)
-    expect(placed).toHaveLength(2)
-    expect(edges).toEqual([{ a: 'n1', b: 'n2', rttMs: 2, rateBytesPerSec: 1e6 }])
+    expect(placed).toHaveLength(3)
+    expect(placed.find(p => p.id === 'P1')?.rateBytesPerSec).toBe(2e6)
+    expect(edges).toEqual([{ a: 'P1', b: 'P2', rttMs: 2, rateBytesPerSec: 1e6 }])
     expect(placed.every(p => p.x >= 0 && p.x <= 600 && p.y >= 0 && p.y <= 400)).toBe(true)
   })
 })

@@ -32,26 +32,27 @@ export function layoutMesh (nodes: NodeStatus[], widthPx: number, heightPx: numb
       rateBytesPerSec: n.transfers.reduce((s, t) => s + t.rateBitsPerSec / 8, 0)
     }
   })
-  // Peers are named by libp2p peer id; map them back to enrolled nodes (unknown peers are not drawn).
-  const byPeer = new Map<string, string>()
-  for (const n of nodes) if (n.peerId !== undefined) byPeer.set(n.peerId, n.id)
+  // Node ids are libp2p peer ids, so a peer entry names the other node directly; peers the portal never enrolled are not drawn.
+  const known = new Set(nodes.map(n => n.id))
   const edges = new Map<string, MeshEdge>()
   const key = (a: string, b: string): string => a < b ? `${a}|${b}` : `${b}|${a}`
   for (const n of nodes) {
     for (const peer of n.peers) {
-      const other = peer.nodeId ?? byPeer.get(peer.peerId)
-      if (other === undefined || other === n.id) continue
+      const other = peer.peerId
+      if (!known.has(other) || other === n.id || peer.connected === false) continue
       const k = key(n.id, other)
       const edge = edges.get(k) ?? { a: n.id < other ? n.id : other, b: n.id < other ? other : n.id, rateBytesPerSec: 0 }
       if (peer.rttMs !== undefined) edge.rttMs = edge.rttMs === undefined ? peer.rttMs : Math.min(edge.rttMs, peer.rttMs)
       edges.set(k, edge)
     }
-    for (const t of n.transfers) {
-      const other = t.peerId === undefined ? undefined : byPeer.get(t.peerId)
-      if (other === undefined || other === n.id) continue
+  }
+  // Both ends of a node-to-node transfer may report it: take the larger report per link, never the sum.
+  for (const n of nodes) {
+    const perPeer = new Map<string, number>()
+    for (const t of n.transfers) if (t.peer !== undefined && known.has(t.peer)) perPeer.set(t.peer, (perPeer.get(t.peer) ?? 0) + t.rateBitsPerSec / 8)
+    for (const [other, rate] of perPeer) {
       const edge = edges.get(key(n.id, other))
-      // Each transfer is reported by both ends; count it once, from the sending side.
-      if (edge !== undefined && t.direction !== 'download') edge.rateBytesPerSec += t.rateBitsPerSec / 8
+      if (edge !== undefined) edge.rateBytesPerSec = Math.max(edge.rateBytesPerSec, rate)
     }
   }
   return { placed, edges: [...edges.values()] }

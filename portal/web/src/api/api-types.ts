@@ -136,14 +136,17 @@ export interface NodeInfo {
   enrolledAtMs?: number
 }
 
-/** One node's live view for the mesh map: who it is connected to and what it is moving. */
+/**
+ * One node's live view for the mesh map, as GET /api/v1/nodes/status relays it from the node's ops API
+ * (GET /api/v1/peers → peers, GET /api/v1/transfers → live transfers). Node ids are libp2p peer ids.
+ */
 export interface NodeStatus {
   id: string
   name: string
+  /** Whether the portal reached the node's ops API just now. */
   online: boolean
-  peers: Array<{ peerId: string, nodeId?: string, rttMs?: number }>
-  transfers: Array<{ id: string, peerId?: string, direction?: string, rateBitsPerSec: number, bytesDone?: number, bytesTotal?: number }>
-  peerId?: string
+  peers: Array<{ peerId: string, name?: string, connected?: boolean, rttMs?: number, throughputBitsPerSec?: number }>
+  transfers: Array<{ id: string, direction?: string, pkg?: string, peer?: string, rateBitsPerSec: number, bytesDone?: number, bytesTotal?: number }>
 }
 
 export interface Notification {
