@@ -15,6 +15,20 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, Tus-Resumable, Upload-Leng
 const EXPOSED_HEADERS = 'Location, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires, Content-Range, Content-Length, Content-Disposition, Accept-Ranges, ETag'
 
 /**
+ * Routes (token: `Authorization: Bearer <transfer token>`, or `?token=`, or tus Upload-Metadata `token` on creation):
+ * - OPTIONS /gateway/v1/*                          tus discovery (Tus-Version/Extension/Max-Size) and CORS preflight
+ * - POST    /gateway/v1/uploads                    tus creation (+ with-upload); metadata `pkg`, `path`, optional `sha256`
+ * - HEAD    /gateway/v1/uploads/:id                Upload-Offset / Upload-Length / Upload-Expires
+ * - PATCH   /gateway/v1/uploads/:id                append at Upload-Offset (application/offset+octet-stream)
+ * - DELETE  /gateway/v1/uploads/:id                tus termination
+ * - POST    /gateway/v1/packages/:pkg/folders      {path}: an empty folder (upload token)
+ * - GET     /gateway/v1/packages/:pkg/manifest     entries with size, sha256, complete (upload token; `?dir=download` for download tokens)
+ * - POST    /gateway/v1/packages/:pkg/complete     {paths?}: signed upload receipt once every entry is complete
+ * - GET/HEAD /gateway/v1/packages/:pkg/files/*     one file, Range/If-Range, ETag "sha256-<hex>" (download token)
+ * - GET/HEAD /gateway/v1/packages/:pkg/zip         the package as a stored zip, exact Content-Length, Range (download token)
+ * - GET     /gateway/v1/packages/:pkg/download-receipt  signed download receipt once something was served whole
+ * Errors are JSON {code, message, details?} with the codes in docs/errors/node.md.
+ *
  * Register with `app.register(gatewayPlugin, options)` (not wrapped in fastify-plugin: its content-type parser, hooks and
  * error handler stay inside the gateway's /gateway/v1 routes). Tokens are bearer credentials, never cookies, so any
  * origin may call it.
