@@ -1,6 +1,6 @@
 // The UDP driver: one node:dgram socket, many sessions by connection id, real clock and timers, pacing and file I/O (SPEC.md §10).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
-import { isIPv6 } from 'node:net'
+import { isIPv4, isIPv6 } from 'node:net'
 import { FerryError } from '../errors/ferry-error.js'
 import { DelayBasedRateController } from '../congestion/delay-based-rate-controller.js'
 import type { RateSettings } from '../congestion/rate-controller.js'
@@ -77,7 +77,7 @@ export class UdpEndpoint {
   readonly receiveBufferBytes: number
   readonly sendBufferBytes: number
 
-  private constructor (private readonly socket: Socket, readonly host: string, readonly port: number) {
+  private constructor (private readonly socket: Socket, readonly host: string, readonly port: number, private readonly ipv6: boolean) {
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
     socket.on('error', () => { /* per-send errors arrive in callbacks; a socket error only matters on close */ })
     this.receiveBufferBytes = socket.getRecvBufferSize()
@@ -95,7 +95,7 @@ export class UdpEndpoint {
     for (const [set, bytes] of [[(n: number) => socket.setRecvBufferSize(n), options.receiveBufferBytes], [(n: number) => socket.setSendBufferSize(n), options.sendBufferBytes]] as const) {
       try { set(bytes ?? DEFAULT_SOCKET_BUFFER_BYTES) } catch (_) { /* the kernel keeps its default */ }
     }
-    return new UdpEndpoint(socket, host, socket.address().port)
+    return new UdpEndpoint(socket, host, socket.address().port, isIPv6(host))
   }
 
   /** Number of live sessions (ops). */
@@ -287,9 +287,11 @@ export class UdpEndpoint {
       }
       void finish()
     }
+    // An IPv6 socket reaches IPv4 peers through IPv4-mapped addresses.
+    const remote = options.remote !== undefined && this.ipv6 && isIPv4(options.remote.host) ? { host: `::ffff:${options.remote.host}`, port: options.remote.port } : options.remote
     const entry: Entry = {
       session,
-      remote: options.remote,
+      remote,
       afterTurn: now => {
         hooks.afterTurn?.(now)
         const interval = options.progressIntervalMs ?? 250
