@@ -17,6 +17,8 @@ export interface ValidationCheck {
 
 const tolerancePct = 2
 const iperfPort = 5301
+/** Length of each rate test, in seconds. */
+const rateTestSeconds = 15
 
 function check (what: string, asked: number, measured: number, unit: string, how: string): ValidationCheck {
   const errorPct = Math.abs(measured - asked) / asked * 100
@@ -30,7 +32,16 @@ async function pingRttMs (lab: WanLab, count: number): Promise<number> {
   return Number(match[1])
 }
 
-interface UdpResult { receivedBitsPerSec: number, lostPercent: number, packets: number, receiverBufferDrops: number }
+interface UdpResult {
+  receivedBitsPerSec: number
+  lostPercent: number
+  packets: number
+  receiverBufferDrops: number
+  /** What reached the emulator from A and what it delivered to B (IP bytes), for telling a starved sender from a slow link. */
+  offeredBytes: number
+  deliveredBytes: number
+  queueDrops: number
+}
 
 /** UDP datagrams namespace B's kernel dropped because the receiving socket was full (not the link's doing). */
 function udpReceiveBufferErrors (lab: WanLab): number {
@@ -42,6 +53,7 @@ function udpReceiveBufferErrors (lab: WanLab): number {
 
 async function iperfUdp (lab: WanLab, sendBitsPerSec: number, payloadBytes: number, seconds: number): Promise<UdpResult> {
   const buffersBefore = udpReceiveBufferErrors(lab)
+  const before = await lab.stats()
   const server = new NamespaceProcess(lab.namespaceB, ['iperf3', '-s', '-1', '-B', addressB, '-p', String(iperfPort)])
   try {
     await waitForPort(lab.namespaceB, 'tcp', iperfPort)
@@ -52,7 +64,11 @@ async function iperfUdp (lab: WanLab, sendBitsPerSec: number, payloadBytes: numb
     const received = report.end?.sum_received
     if (received === undefined) throw new Error(`iperf3 UDP failed: ${report.error ?? outcome.stderr}`)
     // the server's view: what arrived, and what went missing by sequence number
-    return { receivedBitsPerSec: received.bits_per_second, lostPercent: received.lost_percent, packets: received.packets, receiverBufferDrops: udpReceiveBufferErrors(lab) - buffersBefore }
+    const after = await lab.stats()
+    return {
+      receivedBitsPerSec: received.bits_per_second, lostPercent: received.lost_percent, packets: received.packets, receiverBufferDrops: udpReceiveBufferErrors(lab) - buffersBefore,
+      offeredBytes: after.ab.rxBytes - before.ab.rxBytes, deliveredBytes: after.ab.txBytes - before.ab.txBytes, queueDrops: after.ab.queueDrops - before.ab.queueDrops
+    }
   } finally {
     await server.stop()
   }
@@ -76,8 +92,9 @@ export async function validateEmulator (lab: WanLab, log: (line: string) => void
   // Rate: offer 150 Mbit/s of 1472-byte UDP payloads; the link carries 1500-byte IP packets, so payload goodput is 1472/1500 of the rate.
   for (const capacityMbps of [20, 100]) {
     await lab.setProfile({ capacityMbps, rttMs: 20, lossPct: 0 })
-    const udp = await iperfUdp(lab, capacityMbps * 1.5e6, 1472, 15)
-    add(check(`rate ${capacityMbps} Mbit/s`, capacityMbps, udp.receivedBitsPerSec / 1e6 * 1500 / 1472, 'Mbit/s', `iperf3 UDP offered at 1.5× the rate, 15 s, IP-level rate from 1472-byte payloads; receiver socket drops ${udp.receiverBufferDrops}`))
+    const udp = await iperfUdp(lab, capacityMbps * 1.5e6, 1472, rateTestSeconds)
+    add(check(`rate ${capacityMbps} Mbit/s`, capacityMbps, udp.receivedBitsPerSec / 1e6 * 1500 / 1472, 'Mbit/s', `iperf3 UDP offered at 1.5× the rate, ${rateTestSeconds} s, IP-level rate from 1472-byte payloads; receiver socket drops ${udp.receiverBufferDrops}; ` +
+      `the emulator took ${(udp.offeredBytes * 8 / rateTestSeconds / 1e6).toFixed(1)} Mbit/s from A (queue drops ${udp.queueDrops}) and delivered ${(udp.deliveredBytes * 8 / rateTestSeconds / 1e6).toFixed(1)} Mbit/s`))
   }
 
   // Loss: small datagrams below the link rate, enough of them that 2 % of the asked loss is about 3 standard errors.
