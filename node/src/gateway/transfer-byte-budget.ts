@@ -8,7 +8,7 @@ import type { TransferTokenClaims } from '@ferry/protocol/token/transfer-token'
  */
 export class TransferByteBudget {
   private readonly used = new Map<string, { bytes: number, expMs: number }>()
-  private readonly charged = new Set<string>()
+  private readonly charged = new Map<string, number>()
 
   /** Bytes the token may still move. */
   remaining (claims: Pick<TransferTokenClaims, 'jti' | 'maxBytes'>): number {
@@ -36,7 +36,18 @@ export class TransferByteBudget {
     if (this.charged.has(id)) return
     this.check(claims, bytes)
     this.charge(claims, bytes)
-    this.charged.add(id)
+    this.charged.set(id, bytes)
+  }
+
+  /** Gives back what chargeOnce took for `key` from every token (an upload terminated or refused at the end). */
+  refund (key: string): void {
+    for (const [id, bytes] of this.charged) {
+      const [jti, chargedKey] = id.split('\0')
+      if (chargedKey !== key || jti === undefined) continue
+      const entry = this.used.get(jti)
+      if (entry !== undefined) entry.bytes = Math.max(0, entry.bytes - bytes)
+      this.charged.delete(id)
+    }
   }
 
   /** Forgets tokens that expired before `nowMs`. */
@@ -44,7 +55,7 @@ export class TransferByteBudget {
     for (const [jti, entry] of this.used) {
       if (entry.expMs < nowMs) {
         this.used.delete(jti)
-        for (const id of this.charged) if (id.startsWith(jti + '\0')) this.charged.delete(id)
+        for (const id of this.charged.keys()) if (id.startsWith(jti + '\0')) this.charged.delete(id)
       }
     }
   }

@@ -49,6 +49,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     requireCovered(claims, path)
     checkNoPathConflict(await store.listEntries(pkg), path, 'file')
     const id = ctx.randomId()
+    ctx.budget.prune(ctx.now())
     ctx.budget.chargeOnce(claims, id, lengthBytes)
     const nowMs = ctx.now()
     const { token: _token, ...echoed } = metadata
@@ -141,6 +142,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     try {
       ctx.digests.delete(record.id)
       await store.deleteUpload(record.id)
+      ctx.budget.refund(record.id)
     } finally {
       lease.release()
     }
@@ -194,6 +196,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
     ctx.digests.delete(record.id)
     if (record.expectedSha256 !== undefined && record.expectedSha256 !== sha256) {
       await store.deleteUpload(record.id)
+      ctx.budget.refund(record.id) // the retry will be charged instead
       throw new FerryError('FERRY_GATEWAY_CHECKSUM_MISMATCH', 'the file\'s SHA-256 differs from the one announced; upload it again', {
         statusCode: 460, details: { path: record.path, expectedSha256: record.expectedSha256, sha256 }
       })
@@ -209,6 +212,7 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
   async function liveUpload (request: FastifyRequest): Promise<UploadRecord> {
     const { id } = request.params as { id: string }
     const record = /^[0-9a-f]{16,64}$/.test(id) ? await store.getUpload(id) : undefined
+    if (record === undefined) ctx.digests.delete(id) // swept or deleted elsewhere: drop its running digest too
     if (record === undefined) throw new FerryError('FERRY_GATEWAY_UPLOAD_UNKNOWN', 'no such upload (finished, terminated or never created)', { statusCode: 404 })
     if (record.expiresAtMs <= ctx.now()) {
       if (!ctx.locks.isHeld(id)) await store.deleteUpload(id)

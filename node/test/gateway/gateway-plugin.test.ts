@@ -225,6 +225,10 @@ describe('tokens and paths', () => {
     expect(outside.json().code).toBe('FERRY_GATEWAY_PATH_FORBIDDEN')
     const small = await fx.token({ maxBytes: 100 })
     expect((await create('big.bin', 101, small)).json().code).toBe('FERRY_GATEWAY_BYTE_LIMIT')
+    const terminated = (await create('fits.bin', 100, small)).headers.location as string
+    expect((await create('fits-too.bin', 1, small)).json().code).toBe('FERRY_GATEWAY_BYTE_LIMIT')
+    await fx.app.inject({ method: 'DELETE', url: terminated, headers: { ...TUS, authorization: `Bearer ${small}` } })
+    expect((await create('fits.bin', 100, small)).statusCode).toBe(201) // a terminated upload gives its bytes back
 
     await uploadWhole('data.bin', Buffer.alloc(1000, 1), await fx.token())
     const dl = await fx.token({ dir: 'download', maxBytes: 1500 })
