@@ -14,6 +14,9 @@ export interface NodeInfo {
   version: string
 }
 
+export interface NodePeer { peerId: string, name?: string, connected?: boolean, rttMs?: number }
+export interface NodeTransfer { id: string, direction?: string, pkg?: string, peer?: string, rateBitsPerSec?: number, bytesDone?: number, bytesTotal?: number, etaSeconds?: number }
+
 export interface ReplicationRequest {
   pkg: string
   sourceToken: string
@@ -51,6 +54,15 @@ export class NodeClient {
 
   async startReplication (opsUrl: string, adminToken: string, request: ReplicationRequest, signal?: AbortSignal): Promise<{ id: string }> {
     return await this.call('POST', `${trim(opsUrl)}/api/v1/replications`, adminToken, request, signal) as { id: string }
+  }
+
+  /** The node's mesh peers and live transfers (ops API GET /api/v1/peers and /api/v1/transfers). */
+  async status (opsUrl: string, adminToken: string, signal?: AbortSignal): Promise<{ peers: NodePeer[], transfers: NodeTransfer[] }> {
+    const [peers, transfers] = await Promise.all([
+      this.call('GET', `${trim(opsUrl)}/api/v1/peers`, adminToken, undefined, signal) as Promise<{ peers?: NodePeer[] }>,
+      this.call('GET', `${trim(opsUrl)}/api/v1/transfers`, adminToken, undefined, signal) as Promise<{ live?: NodeTransfer[] }>
+    ])
+    return { peers: peers.peers ?? [], transfers: transfers.live ?? [] }
   }
 
   private async call (method: string, url: string, adminToken: string | undefined, body: unknown, signal: AbortSignal | undefined, okStatuses: number[] = []): Promise<unknown> {

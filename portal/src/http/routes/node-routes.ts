@@ -8,6 +8,9 @@ import { nodeView } from '../../packages/package-service.js'
 
 const NodeAdminView = Type.Intersect([NodeView, Type.Object({ opsUrl: Type.String(), version: Type.String(), enrolledAtMs: Type.Number() })])
 
+/** How long the mesh view waits for each node (ms): a dead node shows offline instead of stalling the page. */
+const STATUS_TIMEOUT_MS = 3_000
+
 /** The portal's version, shown at GET /api/v1/info. */
 export const PORTAL_VERSION = '0.1.0'
 
@@ -29,6 +32,46 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
   }, async (request) => {
     const admin = currentUser(request).role === 'admin'
     return { items: (await nodes.list()).map(n => ({ ...nodeView(n), ...(admin ? { opsUrl: n.opsUrl } : {}) })) }
+  })
+
+  app.get('/nodes/status', {
+    config: { admin: true },
+    schema: {
+      tags: ['nodes'],
+      summary: 'Live mesh view (admin): each node\'s peers with RTT and its running transfers with rates, gathered from the ops APIs',
+      response: {
+        200: Type.Object({
+          items: Type.Array(Type.Object({
+            id: Type.String(),
+            name: Type.String(),
+            peerId: Type.String(),
+            online: Type.Boolean(),
+            error: Type.Optional(Type.String()),
+            peers: Type.Array(Type.Object({ peerId: Type.String(), nodeId: Type.Optional(Type.String()), name: Type.Optional(Type.String()), connected: Type.Optional(Type.Boolean()), rttMs: Type.Optional(Type.Number()) })),
+            transfers: Type.Array(Type.Object({ id: Type.String(), peerId: Type.Optional(Type.String()), direction: Type.Optional(Type.String()), pkg: Type.Optional(Type.String()), rateBitsPerSec: Type.Number(), bytesDone: Type.Optional(Type.Number()), bytesTotal: Type.Optional(Type.Number()), etaSeconds: Type.Optional(Type.Number()) }))
+          }))
+        })
+      }
+    }
+  }, async () => {
+    const all = await nodes.list()
+    const enrolled = new Set(all.map(n => n.id))
+    const items = await Promise.all(all.map(async (node) => {
+      try {
+        const status = await services.nodeClient.status(node.opsUrl, node.adminToken, AbortSignal.timeout(STATUS_TIMEOUT_MS))
+        return {
+          id: node.id,
+          name: node.name,
+          peerId: node.id,
+          online: true,
+          peers: status.peers.map(p => ({ peerId: p.peerId, ...(enrolled.has(p.peerId) ? { nodeId: p.peerId } : {}), ...(p.name == null ? {} : { name: p.name }), ...(p.connected == null ? {} : { connected: p.connected }), ...(p.rttMs == null ? {} : { rttMs: p.rttMs }) })),
+          transfers: status.transfers.map(t => ({ id: t.id, rateBitsPerSec: t.rateBitsPerSec ?? 0, ...(t.peer == null ? {} : { peerId: t.peer }), ...(t.direction == null ? {} : { direction: t.direction }), ...(t.pkg == null ? {} : { pkg: t.pkg }), ...(t.bytesDone == null ? {} : { bytesDone: t.bytesDone }), ...(t.bytesTotal == null ? {} : { bytesTotal: t.bytesTotal }), ...(t.etaSeconds == null ? {} : { etaSeconds: t.etaSeconds }) }))
+        }
+      } catch (err) {
+        return { id: node.id, name: node.name, peerId: node.id, online: false, error: (err as Error).message, peers: [], transfers: [] }
+      }
+    }))
+    return { items }
   })
 
   app.post('/nodes', {

@@ -3,8 +3,25 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { RouteOptions } from '../route-options.js'
 import { currentUser } from '../request-context.js'
+import type { Page } from '../../store/package-repository.js'
 import { packageView } from '../package-view.js'
 import { errors, IdParams, Package, PackageInput, PackagePage, PackageSummary, PageQuery, TransferGrant, TransferRequest } from '../schemas.js'
+
+/**
+ * JSON of page objects already sent: the repository hands out the same object for a cached first page until the owner's
+ * packages change, so the hot inbox listing is serialized once per change rather than once per request.
+ */
+const serializedPages = new WeakMap<Page, string>()
+
+function pageJson (page: Page): string {
+  let json = serializedPages.get(page)
+  if (json === undefined) {
+    // Summaries hold exactly the PackageSummary schema's fields, so this equals what the response schema would write.
+    json = JSON.stringify(page)
+    serializedPages.set(page, json)
+  }
+  return json
+}
 
 export const packageRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
   const { packages } = services
@@ -12,15 +29,15 @@ export const packageRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 
   app.get('/packages/inbox', {
     schema: { tags: ['packages'], summary: 'My inbox, newest first (lean summaries)', querystring: PageQuery, response: { 200: PackagePage, ...errors } }
-  }, async (request) => await packages.repo.inbox(currentUser(request).id, page(request.query)))
+  }, async (request, reply) => await reply.type('application/json; charset=utf-8').send(pageJson(await packages.repo.inbox(currentUser(request).id, page(request.query))) as never))
 
   app.get('/packages/sent', {
     schema: { tags: ['packages'], summary: 'Packages I sent, newest first', querystring: PageQuery, response: { 200: PackagePage, ...errors } }
-  }, async (request) => await packages.repo.sent(currentUser(request).id, page(request.query)))
+  }, async (request, reply) => await reply.type('application/json; charset=utf-8').send(pageJson(await packages.repo.sent(currentUser(request).id, page(request.query))) as never))
 
   app.get('/packages/drafts', {
     schema: { tags: ['packages'], summary: 'My drafts, newest first', querystring: PageQuery, response: { 200: PackagePage, ...errors } }
-  }, async (request) => await packages.repo.drafts(currentUser(request).id, page(request.query)))
+  }, async (request, reply) => await reply.type('application/json; charset=utf-8').send(pageJson(await packages.repo.drafts(currentUser(request).id, page(request.query))) as never))
 
   app.get('/packages/search', {
     schema: {
