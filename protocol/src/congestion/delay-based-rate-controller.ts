@@ -1,0 +1,446 @@
+// Ferry's rate controller: paces from the receiver's measured receive rate and the queueing delay it sees, so random loss never slows it and flows sharing a bottleneck converge to equal shares (spec-rate-control.md).
+import { FerryError } from '../errors/ferry-error.js'
+import { BaseDelayTracker } from './base-delay-tracker.js'
+import type { RateController, RatePolicy, RateSettings, ReceiverReport } from './rate-controller.js'
+
+/** Every tunable, with its unit; defaults in `defaultRateControlTunables` (reasons in spec-rate-control.md §5). */
+export interface RateControlTunables {
+  /** Pacing rate of a fresh controller before any report (bits/s), clamped into [min, target]. */
+  startBitsPerSec: number
+  /** Fast start: rate growth factor per RTT while no queue forms (×/RTT). */
+  startGrowthPerRtt: number
+  /** Growth per RTT when the fast start is re-entered after a long-empty queue (×/RTT). */
+  restartGrowthPerRtt: number
+  /** Re-enter the fast start after the queue has been empty for this many RTTs (RTTs). */
+  restartAfterEmptyRtts: number
+  /** …and for at least this long (ms). */
+  restartAfterEmptyMinMs: number
+  /** Fast start ends when queueing delay exceeds this (ms). */
+  startExitQueueDelayMs: number
+  /** After fast start, pace at this fraction of the receive rate until the queue it built has drained (ratio). */
+  drainFactor: number
+  /** Bits each `fair` flow aims to keep in the bottleneck queue; target rate = this ÷ queueing delay (bits). */
+  fairQueueBits: number
+  /** `high` keeps this many times the `fair` bits queued, so it takes this many times a fair share (ratio). */
+  highQueueFactor: number
+  /** `low` keeps this fraction of the `fair` bits queued (ratio). */
+  lowQueueFactor: number
+  /** `low` halves its rate once per RTT while queueing delay is at or above this (ms): someone else owns the queue. */
+  lowYieldQueueDelayMs: number
+  /** `low` yields only after this many RTTs in steady state (RTTs). */
+  lowYieldAfterRtts: number
+  /** After a yield, `low` does not probe up for this long (ms). */
+  lowYieldHoldMs: number
+  /** Loop gain per unit of queueing delay over RTT (dimensionless); see §4 for why it must scale with q/RTT. */
+  gain: number
+  /** Bounds on the per-report loop gain (ratio). */
+  minGain: number
+  maxGain: number
+  /** Queueing delay below this fraction of the flow's own aimed queue counts as an empty queue (ratio). */
+  emptyQueueFraction: number
+  /** Growth per RTT while the queue is empty (ratio). */
+  emptyQueueGrowthPerRtt: number
+  /** Ceiling on that growth (ratio per RTT). */
+  maxEmptyQueueGrowthPerRtt: number
+  /** Steady-state ceiling: the rate never exceeds the loss-corrected receive rate times this (ratio). */
+  maxRateOverReceive: number
+  /** Floor under queueing delay in the target formula, so an empty queue does not ask for infinity (ms). */
+  queueDelayFloorMs: number
+  /** Loss is judged over windows of max(RTT, this) (ms). */
+  lossWindowMinMs: number
+  /** A window's loss counts as congestion only if it exceeds the random-loss estimate by max(this, the estimate) (ratio). */
+  congestionLossExcess: number
+  /** After a congestion loss, stay in competitive mode this long since the last one (ms). */
+  competitiveHoldMs: number
+  /** In competitive mode the ceiling grows by this many datagrams per RTT each RTT, per policy (datagrams). */
+  competitivePacketsPerRtt: number
+  highCompetitivePacketsPerRtt: number
+  lowCompetitivePacketsPerRtt: number
+  /** Half-life of the largest queueing delay seen (ms). */
+  maxQueueHalfLifeMs: number
+  /** Congestion cuts are at least this many RTTs apart (RTTs). */
+  congestionSpacingRtts: number
+  /** After a congestion cut, a loss rate still at least this fraction of the one that caused it is random (ratio). */
+  cutCheckLossRatio: number
+  /** Loss windows that must feed the random-loss estimate before any loss counts as congestion (count). */
+  lossWindowsBeforeCongestion: number
+  /** Rate multiplier on a congestion loss, per policy (ratio). */
+  congestionBackoff: number
+  highCongestionBackoff: number
+  lowCongestionBackoff: number
+  /** Weight of each loss window in the random-loss estimate (ratio per window). */
+  lossEstimateWeight: number
+  /** Upper bound of the random-loss estimate (ratio): beyond this, loss is not compensated. */
+  maxLossEstimate: number
+  /** A loss report counts as congestion, not random, when queueing delay is above this fraction of the largest seen (ratio). */
+  congestionQueueFraction: number
+  /** Every this long in steady state, the flow briefly cuts its rate so the shared queue empties and every flow re-learns the true base delay (ms). */
+  baseProbeIntervalMs: number
+  /** During a base probe, pace at this fraction of the pre-probe rate (ratio). */
+  baseProbeRateFactor: number
+  /** A base probe lasts this many times the current queueing delay, at most one base RTT (ratio). */
+  baseProbeQueueMultiple: number
+  /** Base-delay history: bucket length (ms) and count. */
+  baseBucketMs: number
+  baseBucketCount: number
+  /** No report for this many RTTs (at least `silenceMinMs`) and the rate halves every further RTT (RTTs, ms). */
+  silenceRtts: number
+  silenceMinMs: number
+}
+
+export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.freeze({
+  startBitsPerSec: 4_000_000,
+  startGrowthPerRtt: 4,
+  startExitQueueDelayMs: 4,
+  restartGrowthPerRtt: 2,
+  restartAfterEmptyRtts: 4,
+  restartAfterEmptyMinMs: 500,
+  drainFactor: 0.5,
+  fairQueueBits: 800_000,
+  highQueueFactor: 3,
+  lowQueueFactor: 1 / 16,
+  lowYieldQueueDelayMs: 4,
+  lowYieldHoldMs: 3000,
+  lowYieldAfterRtts: 3,
+  gain: 0.5,
+  minGain: 0,
+  maxGain: 0.5,
+  emptyQueueFraction: 0.25,
+  emptyQueueGrowthPerRtt: 0.02,
+  maxEmptyQueueGrowthPerRtt: 0.1,
+  maxRateOverReceive: 1.25,
+  queueDelayFloorMs: 0.05,
+  lossWindowMinMs: 50,
+  congestionLossExcess: 0.01,
+  lossWindowsBeforeCongestion: 3,
+  maxQueueHalfLifeMs: 60_000,
+  congestionSpacingRtts: 2,
+  cutCheckLossRatio: 0.7,
+  competitiveHoldMs: 10_000,
+  competitivePacketsPerRtt: 1,
+  highCompetitivePacketsPerRtt: 2,
+  lowCompetitivePacketsPerRtt: 0.5,
+  congestionBackoff: 0.7,
+  highCongestionBackoff: 0.85,
+  lowCongestionBackoff: 0.5,
+  lossEstimateWeight: 0.1,
+  maxLossEstimate: 0.25,
+  congestionQueueFraction: 0.8,
+  baseProbeIntervalMs: 5_000,
+  baseProbeRateFactor: 0.25,
+  baseProbeQueueMultiple: 4,
+  baseBucketMs: 10_000,
+  baseBucketCount: 6,
+  silenceRtts: 4,
+  silenceMinMs: 500
+})
+
+/** Where the controller is in its life (spec-rate-control.md §2). */
+export type RateControlPhase = 'start' | 'drain' | 'steady' | 'probe' | 'fixed'
+
+export interface DelayBasedRateControllerOptions {
+  settings: RateSettings
+  /** Time the transfer starts (ms). */
+  nowMs: number
+  /** Overrides of the defaults (tests, experiments). */
+  tunables?: Partial<RateControlTunables>
+}
+
+/** What the controller currently believes, for progress displays, ops and tests. */
+export interface RateControlSnapshot {
+  phase: RateControlPhase
+  rateBitsPerSec: number
+  baseDelayMs: number | undefined
+  queueDelayMs: number
+  receiveRateBitsPerSec: number
+  randomLossEstimate: number
+  sentBytes: number
+}
+
+function checkSettings (settings: RateSettings): RateSettings {
+  const policies: RatePolicy[] = ['fixed', 'high', 'fair', 'low']
+  if (!policies.includes(settings.policy)) throw new FerryError('FERRY_RATE_SETTINGS', `unknown rate policy ${String(settings.policy)}`)
+  if (!(settings.minBitsPerSec > 0) || !Number.isFinite(settings.minBitsPerSec)) throw new FerryError('FERRY_RATE_SETTINGS', 'minBitsPerSec must be a positive number')
+  if (!(settings.targetBitsPerSec >= settings.minBitsPerSec) || !Number.isFinite(settings.targetBitsPerSec)) throw new FerryError('FERRY_RATE_SETTINGS', 'targetBitsPerSec must be a finite number ≥ minBitsPerSec')
+  return Object.freeze({ policy: settings.policy, targetBitsPerSec: settings.targetBitsPerSec, minBitsPerSec: settings.minBitsPerSec })
+}
+
+/**
+ * Rate-based controller (spec-rate-control.md): fast start by growing the rate while no queue forms, then each
+ * report sets the rate to a blend of the (loss-corrected) receive rate and the policy's target rate
+ * `queueBits ÷ queueingDelay`, which every flow on the bottleneck computes from the same queue and so converges to
+ * the same value.
+ */
+export class DelayBasedRateController implements RateController {
+  private current: RateSettings
+  private readonly tun: RateControlTunables
+  private readonly base: BaseDelayTracker
+  private phase: RateControlPhase
+  private rate: number
+  private queueDelayMs = 0
+  private maxQueueDelayMs = 0
+  private receiveRate = 0
+  private lossEstimate = 0
+  private lastReportMs: number | undefined
+  private lastLowHalvingMs = -Infinity
+  private rttMs = 100
+  private windowStartMs = -Infinity
+  private windowAckedBytes = 0
+  private windowLostBytes = 0
+  private emptySinceMs: number | undefined
+  private lossWindows = 0
+  private restarted = false
+  private steadySinceMs = -Infinity
+  private learnedWindows = 0
+  private lastCongestionMs = -Infinity
+  private lossAtCut = 0
+  private cutCheckMs = Infinity
+  private packetBytes = 1200
+  private capRate = Infinity
+  private capUntilMs = -Infinity
+  /** Base probe: when the next one starts, when the current one ends, when its echo has passed, the rate to go back to. */
+  private nextProbeMs = Infinity
+  private probeEndMs = 0
+  private probeSettleMs = 0
+  private preProbeRate = 0
+  private minRttMs = Infinity
+  private sentBytes = 0
+
+  constructor (options: DelayBasedRateControllerOptions) {
+    this.current = checkSettings(options.settings)
+    this.tun = { ...defaultRateControlTunables, ...options.tunables }
+    this.base = new BaseDelayTracker({ bucketMs: this.tun.baseBucketMs, bucketCount: this.tun.baseBucketCount })
+    this.phase = this.current.policy === 'fixed' ? 'fixed' : 'start'
+    this.rate = this.current.policy === 'fixed' ? this.current.targetBitsPerSec : this.clamp(this.tun.startBitsPerSec)
+    this.lastReportMs = undefined
+    void options.nowMs
+  }
+
+  get settings (): RateSettings {
+    return this.current
+  }
+
+  configure (settings: RateSettings, nowMs: number): void {
+    const next = checkSettings(settings)
+    const was = this.current.policy
+    this.current = next
+    if (next.policy === 'fixed') {
+      this.phase = 'fixed'
+      this.rate = next.targetBitsPerSec
+    } else if (was === 'fixed') {
+      // Leaving fixed: probe from the fixed rate as a gentle fast start (spec §2.3); it stops at the first queue.
+      this.phase = 'start'
+      this.restarted = true
+      this.rate = this.clamp(this.rate)
+    } else {
+      this.rate = this.clamp(this.rate)
+    }
+    void nowMs
+  }
+
+  onPacketSent (sizeBytes: number, _nowMs: number): void {
+    this.sentBytes += sizeBytes
+    if (sizeBytes > this.packetBytes) this.packetBytes = sizeBytes
+  }
+
+  onReport (report: ReceiverReport): void {
+    const t = this.tun
+    if (report.rttMs > 0 && Number.isFinite(report.rttMs)) {
+      this.rttMs = report.rttMs
+      this.minRttMs = Math.min(this.minRttMs, report.rttMs)
+    }
+    const dtMs = this.lastReportMs === undefined ? this.rttMs / 4 : Math.max(0, report.nowMs - this.lastReportMs)
+    this.lastReportMs = report.nowMs
+    if (Number.isFinite(report.receiveRateBitsPerSec) && report.receiveRateBitsPerSec >= 0) this.receiveRate = report.receiveRateBitsPerSec
+
+    // Queueing delay: the smallest sample of this report above the base (one sample is enough; the minimum filters
+    // jitter, spec §3).
+    let minSampleMs = Infinity
+    for (const sample of report.oneWayDelayMs) {
+      if (!Number.isFinite(sample)) continue
+      this.base.add(sample, report.nowMs)
+      if (sample < minSampleMs) minSampleMs = sample
+    }
+    const baseMs = this.base.baseMs
+    if (minSampleMs !== Infinity && baseMs !== undefined) this.queueDelayMs = minSampleMs - baseMs
+    const q = this.queueDelayMs
+    // The largest queueing delay seen approximates the bottleneck's buffer (the fast start usually fills it); it
+    // decays slowly so a changed path is re-learned.
+    this.maxQueueDelayMs = Math.max(q, this.maxQueueDelayMs * Math.pow(0.5, dtMs / t.maxQueueHalfLifeMs))
+
+    // Loss is judged per window of at least one RTT (spec §3.3): within the random-loss floor it only corrects the
+    // receive rate; well above it while the queue is near its fullest, it is a drop-tail overflow, i.e. congestion.
+    if (report.ackedBytes >= 0 && report.lostBytes >= 0 && report.nowMs >= this.windowStartMs) {
+      this.windowAckedBytes += report.ackedBytes
+      this.windowLostBytes += report.lostBytes
+    }
+    let congestion = false
+    if (report.nowMs - this.windowStartMs >= Math.max(this.rttMs, t.lossWindowMinMs)) {
+      const total = this.windowAckedBytes + this.windowLostBytes
+      if (total > 0) {
+        const p = this.windowLostBytes / total
+        const queueFull = q > t.startExitQueueDelayMs && q >= t.congestionQueueFraction * this.maxQueueDelayMs
+        const learning = this.phase === 'fixed' || this.steadySinceMs > -Infinity
+        // Cut and check (spec §3.3): a loss that did not shrink after our cut although the queue is no longer full
+        // does not depend on anyone's rate, so it is random: it becomes the floor. Overflow losses stop once the
+        // senders back off; a queue still full means someone else keeps it full.
+        if (report.nowMs >= this.cutCheckMs) {
+          this.cutCheckMs = Infinity
+          if (!queueFull && p >= t.cutCheckLossRatio * this.lossAtCut) this.lossEstimate = Math.min(t.maxLossEstimate, Math.max(this.lossEstimate, p))
+        }
+        const excess = p - this.lossEstimate > Math.max(t.congestionLossExcess, this.lossEstimate)
+        if (learning) this.lossWindows++
+        // Until a few windows have taught us the random-loss floor, no loss counts as congestion.
+        if (excess && queueFull && this.lossWindows >= t.lossWindowsBeforeCongestion) {
+          if (report.nowMs - this.lastCongestionMs >= t.congestionSpacingRtts * this.rttMs) {
+            congestion = true
+            this.lastCongestionMs = report.nowMs
+            this.lossAtCut = p
+            this.cutCheckMs = report.nowMs + t.congestionSpacingRtts * this.rttMs
+          }
+        } else if (learning && !queueFull) {
+          // A plain average over the first windows, then an EWMA: learn the floor fast, then follow it slowly. Only
+          // while the queue is not full: a full drop-tail queue drops for its own reasons.
+          this.learnedWindows++
+          const weight = Math.max(t.lossEstimateWeight, 1 / this.learnedWindows)
+          this.lossEstimate += weight * (Math.min(t.maxLossEstimate, p) - this.lossEstimate)
+        }
+      }
+      this.windowStartMs = report.nowMs
+      this.windowAckedBytes = 0
+      this.windowLostBytes = 0
+    }
+    if (this.phase === 'fixed') return
+
+    const served = this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
+    switch (this.phase) {
+      case 'start':
+        if (q > t.startExitQueueDelayMs) {
+          this.phase = 'drain'
+          this.rate = this.clamp(served * t.drainFactor)
+        } else {
+          // Grow in time, not per report, so the report interval does not change the growth (spec §2.1).
+          const growth = this.restarted ? t.restartGrowthPerRtt : t.startGrowthPerRtt
+          this.rate = this.clamp(this.rate * Math.pow(growth, Math.min(dtMs, this.rttMs) / this.rttMs))
+        }
+        return
+      case 'probe':
+        if (report.nowMs < this.probeSettleMs) return
+        this.phase = 'steady'
+        break
+      case 'drain': {
+        // Stop draining one base RTT early: what is already in flight at the lower rate drains the rest (spec §2.2).
+        // `low` drains all the way to its yield threshold, so it does not later take its own queue for a competitor.
+        const drainedMs = this.current.policy === 'low' ? t.lowYieldQueueDelayMs : Math.max(t.startExitQueueDelayMs, (1 - t.drainFactor) * this.minRttMs)
+        if (q <= drainedMs) {
+          this.phase = 'steady'
+          this.steadySinceMs = report.nowMs
+          this.rate = this.clamp(served)
+          // Losses reported in the next two RTTs (the RTT still counts the start's queue) are the first fast start's
+          // own overshoot: judge loss afresh after that.
+          if (!this.restarted) this.windowStartMs = report.nowMs + 2 * this.rttMs
+          this.windowAckedBytes = 0
+          this.windowLostBytes = 0
+          this.nextProbeMs = report.nowMs + t.baseProbeIntervalMs
+          return
+        }
+        this.rate = this.clamp(served * t.drainFactor)
+        return
+      }
+      default:
+        break
+    }
+    if (congestion && this.phase === 'steady') {
+      // A loss-based competitor fills the queue: back off as TCP would, and hold the cut for one RTT so the reports
+      // still carrying the old rate do not undo it (spec §4.4).
+      const factor = this.current.policy === 'low' ? t.lowCongestionBackoff : this.current.policy === 'high' ? t.highCongestionBackoff : t.congestionBackoff
+      this.capRate = this.clamp(Math.min(this.rate, served) * factor)
+      this.capUntilMs = report.nowMs + t.competitiveHoldMs
+    } else if (report.nowMs < this.capUntilMs) {
+      // Competitive mode: the ceiling grows as a TCP window would, a few datagrams per RTT per RTT (spec §4.4).
+      const packets = this.current.policy === 'high' ? t.highCompetitivePacketsPerRtt : this.current.policy === 'low' ? t.lowCompetitivePacketsPerRtt : t.competitivePacketsPerRtt
+      this.capRate += packets * this.packetBytes * 8000 / this.rttMs * (dtMs / this.rttMs)
+    }
+    this.steady(served, q, report.nowMs)
+    if (report.nowMs < this.capUntilMs) this.rate = Math.min(this.rate, this.capRate)
+  }
+
+  rateBitsPerSec (nowMs: number): number {
+    if (this.phase === 'fixed' || this.lastReportMs === undefined) return this.rate
+    if (this.phase === 'probe') return nowMs < this.probeEndMs ? this.clamp(this.preProbeRate * this.tun.baseProbeRateFactor) : this.preProbeRate
+    const graceMs = Math.max(this.tun.silenceRtts * this.rttMs, this.tun.silenceMinMs)
+    const silentMs = nowMs - this.lastReportMs - graceMs
+    if (silentMs <= 0) return this.rate
+    // Reports stopped: the path or the peer is gone; back off instead of flooding it (spec §2.4).
+    return this.clamp(this.rate * Math.pow(0.5, silentMs / this.rttMs))
+  }
+
+  snapshot (): RateControlSnapshot {
+    return {
+      phase: this.phase,
+      rateBitsPerSec: this.rate,
+      baseDelayMs: this.base.baseMs,
+      queueDelayMs: this.queueDelayMs,
+      receiveRateBitsPerSec: this.receiveRate,
+      randomLossEstimate: this.lossEstimate,
+      sentBytes: this.sentBytes
+    }
+  }
+
+  private steady (served: number, q: number, nowMs: number): void {
+    const t = this.tun
+    const policy = this.current.policy
+    if (nowMs >= this.nextProbeMs) {
+      // Base probe (spec §3.2): empty the shared queue for a moment, then hold the old rate until the reports
+      // that reflect the cut have passed, so the dip is not mistaken for a slower path.
+      this.nextProbeMs = nowMs + t.baseProbeIntervalMs
+      const minRtt = Number.isFinite(this.minRttMs) ? this.minRttMs : this.rttMs
+      const durationMs = Math.min(minRtt, t.baseProbeQueueMultiple * q)
+      if (durationMs > 0.5) {
+        this.phase = 'probe'
+        this.preProbeRate = this.rate
+        this.probeEndMs = nowMs + durationMs
+        this.probeSettleMs = this.probeEndMs + this.rttMs
+        return
+      }
+    }
+    // The queue `low` finds in its first RTTs of steady state is the rest of its own fast start: not a reason to yield.
+    if (policy === 'low' && q >= t.lowYieldQueueDelayMs && nowMs - this.steadySinceMs >= t.lowYieldAfterRtts * this.rttMs) {
+      if (nowMs - this.lastLowHalvingMs >= this.rttMs) {
+        this.lastLowHalvingMs = nowMs
+        this.rate = this.clamp(Math.min(this.rate, served) / 2)
+      }
+      return
+    }
+    const factor = policy === 'high' ? t.highQueueFactor : policy === 'low' ? t.lowQueueFactor : 1
+    const targetRate = factor * t.fairQueueBits / (Math.max(q, t.queueDelayFloorMs) / 1000)
+    const g = Math.min(t.maxGain, Math.max(t.minGain, t.gain * q / this.rttMs))
+    let next = (1 - g) * served + g * targetRate
+    // No queue to speak of: the bottleneck has room (a competitor left, or we are below it); probe up by a fixed
+    // fraction per RTT rather than by the tiny gain the empty queue implies (spec §4.3).
+    const aimQueueMs = 1000 * factor * t.fairQueueBits / Math.max(served, 1)
+    // `low` that has just yielded does not probe up: the queue may be empty only because the other flow is in its
+    // own drain or probe (LEDBAT's slow recovery).
+    const holding = policy === 'low' && nowMs - this.lastLowHalvingMs < t.lowYieldHoldMs
+    if (q < t.emptyQueueFraction * aimQueueMs && !holding) {
+      // The longer the queue stays empty, the faster we probe: doubling the step every RTT, up to the ceiling.
+      if (this.emptySinceMs === undefined) this.emptySinceMs = nowMs
+      const step = t.emptyQueueGrowthPerRtt * Math.pow(2, (nowMs - this.emptySinceMs) / this.rttMs)
+      next = Math.max(next, served * (1 + Math.min(step, t.maxEmptyQueueGrowthPerRtt)))
+      // Empty for long: much more room than the steady law can find soon (a competitor left, or we started behind
+      // one): probe again as in the fast start, more gently (spec §2.3).
+      if (policy !== 'low' && nowMs - this.emptySinceMs >= Math.max(t.restartAfterEmptyRtts * this.rttMs, t.restartAfterEmptyMinMs) && nowMs >= this.capUntilMs) {
+        this.phase = 'start'
+        this.restarted = true
+        this.emptySinceMs = undefined
+      }
+    } else {
+      this.emptySinceMs = undefined
+    }
+    this.rate = this.clamp(Math.min(next, Math.max(served, this.current.minBitsPerSec) * t.maxRateOverReceive))
+  }
+
+  private clamp (rateBitsPerSec: number): number {
+    return Math.min(this.current.targetBitsPerSec, Math.max(this.current.minBitsPerSec, rateBitsPerSec))
+  }
+}
