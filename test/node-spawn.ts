@@ -34,7 +34,7 @@ export async function spawnNode (args: string[], options: { timeoutMs?: number, 
   }
   const lines = createInterface({ input: child.stdout! })
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`node did not start within ${options.timeoutMs ?? 20_000} ms: ${err}`)) }, options.timeoutMs ?? 20_000)
+    const timer = setTimeout(() => { reject(new Error(`node did not start within ${options.timeoutMs ?? 45_000} ms: ${err}`)) }, options.timeoutMs ?? 45_000)
     lines.once('line', line => { clearTimeout(timer); try { resolve(JSON.parse(line) as ReadyLine) } catch (e) { reject(e as Error) } })
     child.once('exit', code => { clearTimeout(timer); reject(new Error(`node exited with ${code}: ${err}`)) })
   }).catch(async (e: unknown) => { await kill(); throw e })

@@ -1,6 +1,7 @@
 // The node side of /ferry/transfer/1: admits a token, plans the transfer, hands the UDP session to the driver, stores verified files, signs the receipt.
 import { createHash, randomBytes } from 'node:crypto'
-import { lstat, rm } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { lstat, rm, statfs, mkdir, access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FerryError, isFerryError, tokenCoversPath, type TransferReceiptClaims, type TransferTokenClaims } from '@ferry/protocol'
 import { validateRelativePath } from '@ferry/protocol/manifest/validate-relative-path'
@@ -20,6 +21,8 @@ export const DEFAULT_RATE: RateSettings = { policy: 'fair', targetBitsPerSec: 1e
 const OPEN_TIMEOUT_MS = 10_000
 /** Least time between two progress messages on one stream (ms): enough for a live display, little traffic. */
 const PROGRESS_INTERVAL_MS = 250
+/** Free space (bytes) below which the receiving disk counts as full when a transfer fails. */
+const DISK_FULL_MARGIN_BYTES = 4 * 1024 * 1024
 /** Most files one transfer may carry: bounds the manifest a client can make the node hold. */
 export const MAX_MANIFEST_FILES = 100_000
 
@@ -51,6 +54,10 @@ interface Plan {
   run: (session: { connectionId: string, secret: Uint8Array, signal: AbortSignal, onProgress: (p: DriverProgress) => void, onHandle: (h: RateHandle) => void }) => Promise<DriverResult>
   /** After the driver finished: returns the receipt's file list. */
   finish: (result: DriverResult) => Promise<ManifestEntry[]>
+  /** After a failure the driver's journal cannot be trusted for (full disk): keep verified files, drop the rest. */
+  salvage: () => Promise<void>
+  /** Whether the receiving disk is (nearly) full now: then any failure of this transfer is reported as FERRY_NODE_DISK_FULL. */
+  diskFull: () => Promise<boolean>
   cleanup: () => Promise<void>
 }
 
@@ -60,7 +67,13 @@ function fail (code: `FERRY_${string}`, message: string, statusCode = 400, detai
 
 /** Maps anything thrown during a transfer to the coded error the client sees. */
 export function toFerryError (err: unknown): FerryError {
-  if (isFerryError(err)) return err
+  if (isFerryError(err)) {
+    // The driver reports a failed partial-file or journal write; when the cause is a full disk, say so with the node's code.
+    if ((err.code === 'FERRY_PROTOCOL_SINK_WRITE' || err.code === 'FERRY_PROTOCOL_JOURNAL') && /ENOSPC|EDQUOT|no space/i.test(err.message)) {
+      return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
+    }
+    return err
+  }
   const errno = (err as NodeJS.ErrnoException | undefined)?.code
   if (errno === 'ENOSPC' || errno === 'EDQUOT') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
   if ((err as Error | undefined)?.name === 'AbortError') return new FerryError('FERRY_NODE_TRANSFER_CANCELLED', 'the transfer was cancelled', { statusCode: 499, cause: err })
@@ -124,6 +137,14 @@ export class TransferService {
     const stagingDir = this.c.store.stagingDir(transferId)
     const journalPath = stagingDir + '.journal'
     const pending = manifest.filter(e => !completePaths.includes(e.path))
+    await mkdir(stagingDir, { recursive: true })
+    const resuming = await access(journalPath).then(() => true, () => false)
+    const pendingBytes = pending.reduce((n, e) => n + e.sizeBytes, 0)
+    if (!resuming) {
+      // Refuse at once what cannot fit, rather than after moving most of it; a resumed transfer needs less, so it is let through.
+      const fs = await statfs(stagingDir)
+      if (fs.bavail * fs.bsize < pendingBytes) throw new FerryError('FERRY_NODE_DISK_FULL', `the node has ${fs.bavail * fs.bsize} bytes free, the upload needs ${pendingBytes}`, { statusCode: 507 })
+    }
     const expected = new Map(pending.map(e => [e.path, e.sizeBytes]))
     return {
       transferId, claims, open, manifest, completePaths,
@@ -131,7 +152,7 @@ export class TransferService {
         if (pending.length === 0) return { files: [], bytes: 0, seconds: 0 }
         return await this.c.endpoint.receive({
           connectionId: s.connectionId, secret: s.secret, role: 'responder', destinationDir: stagingDir, journalPath,
-          maxBytes: pending.reduce((n, e) => n + e.sizeBytes, 0), signal: s.signal, onProgress: s.onProgress
+          maxBytes: pendingBytes, signal: s.signal, onProgress: s.onProgress
         }, s.onHandle)
       },
       finish: async (result) => {
@@ -151,6 +172,26 @@ export class TransferService {
           files.push({ path: entry.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256 })
         }
         return files
+      },
+      diskFull: async () => {
+        const fs = await statfs(stagingDir).catch(() => undefined)
+        return fs !== undefined && fs.bavail * fs.bsize < DISK_FULL_MARGIN_BYTES
+      },
+      salvage: async () => {
+        // The driver renames a file to its final name only once its SHA-256 matched, so those are whole and verified:
+        // adopt them into the package (the next attempt skips them) and start the rest afresh.
+        for (const entry of pending) {
+          const source = join(stagingDir, ...entry.path.split('/'))
+          const st = await lstat(source).catch(() => undefined)
+          if (st?.isFile() !== true || st.size !== entry.sizeBytes) continue
+          const sha256 = createHash('sha256')
+          for await (const chunk of createReadStream(source)) sha256.update(chunk as Buffer)
+          await this.c.store.adoptVerifiedFile(claims.pkg, entry.path, source, { sizeBytes: entry.sizeBytes, sha256: sha256.digest('hex'), completedAtMs: this.c.nowMs() })
+        }
+        await rm(stagingDir, { recursive: true, force: true })
+        await rm(journalPath, { force: true })
+        // A journal write cut short by the full disk leaves the driver's temporary file behind.
+        await rm(journalPath + '.tmp', { force: true })
       },
       cleanup: async () => {
         await rm(stagingDir, { recursive: true, force: true })
@@ -180,6 +221,8 @@ export class TransferService {
         connectionId: s.connectionId, secret: s.secret, role: 'responder', files, rate: open.rate ?? DEFAULT_RATE, signal: s.signal, onProgress: s.onProgress
       }, s.onHandle),
       finish: async () => manifest,
+      diskFull: async () => false,
+      salvage: async () => {},
       cleanup: async () => {}
     }
   }
@@ -232,9 +275,14 @@ export class TransferService {
       await plan.cleanup()
       if (remotePeer !== 'client') this.c.peerTable.transferred(remotePeer, result.bytes, result.seconds)
     } catch (err) {
-      const e = toFerryError(abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err)
+      let e = toFerryError(abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err)
+      // A write that fails on a full disk can surface from the driver as an integrity or journal error; the cause is the disk.
+      if (e.code !== 'FERRY_NODE_DISK_FULL' && e.code !== 'FERRY_NODE_TRANSFER_CANCELLED' && await plan.diskFull()) {
+        e = new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: e })
+      }
       outcome = e.code === 'FERRY_NODE_TRANSFER_CANCELLED' ? 'cancelled' : 'error'
       errorCode = e.code
+      if (e.code === 'FERRY_NODE_DISK_FULL') await plan.salvage().catch(() => {})
       throw e
     } finally {
       abort.abort()
