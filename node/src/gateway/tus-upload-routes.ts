@@ -16,6 +16,8 @@ export const TUS_VERSION = '1.0.0'
 export const TUS_EXTENSIONS = 'creation,creation-with-upload,termination,expiration'
 export const UPLOADS_PATH = '/gateway/v1/uploads'
 const OFFSET_CONTENT_TYPE = 'application/offset+octet-stream'
+/** Bytes gathered before one write to the partial file: few system calls, little memory per upload. */
+const WRITE_BATCH_BYTES = 1024 * 1024
 
 /** Who may act on an upload, and the token to charge bytes to (absent when the upload URL alone authorised it). */
 type UploadAuth = { claims: TransferTokenClaims } | { claims: undefined }
@@ -158,6 +160,22 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
       ctx.digests.set(record.id, digest)
     }
     const writer = await store.openUploadWriter(record.id, offsetBytes)
+    // Socket chunks are ~64 KiB; while more are already buffered, writing them in batches keeps file-system round trips
+    // (costly on a busy machine) few.
+    let pending: Buffer[] = []
+    let pendingBytes = 0
+    const flush = async (): Promise<void> => {
+      if (pendingBytes === 0) return
+      const batch = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)
+      pending = []
+      pendingBytes = 0
+      try {
+        await writer.write(batch)
+      } catch (err) {
+        ctx.digests.delete(record.id) // the file may hold part of this batch; rebuild from disk next time
+        throw err
+      }
+    }
     try {
       const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
       for (;;) {
@@ -175,16 +193,15 @@ export function registerTusUploadRoutes (app: FastifyInstance, ctx: GatewayConte
         if (digest.offsetBytes + chunk.byteLength > record.lengthBytes) {
           throw new FerryError('FERRY_GATEWAY_UPLOAD_TOO_LARGE', 'body runs past Upload-Length', { statusCode: 413 })
         }
-        try {
-          await writer.write(chunk)
-        } catch (err) {
-          ctx.digests.delete(record.id) // the file may hold part of this chunk; rebuild from disk next time
-          throw err
-        }
         digest.update(chunk)
+        pending.push(chunk)
+        pendingBytes += chunk.byteLength
+        // Write when a batch is full, or when nothing more is buffered (never hold bytes while waiting on the network).
+        if (pendingBytes >= WRITE_BATCH_BYTES || body.readableLength === 0) await flush()
       }
     } finally {
-      await writer.close()
+      // Whatever arrived is written, also when the body broke off: the client resumes after it.
+      try { await flush() } finally { await writer.close() }
       if (digest.offsetBytes < record.lengthBytes) await store.touchUpload(record.id, ctx.now() + ctx.uploadTtlMs)
     }
     if (digest.offsetBytes === record.lengthBytes) await finish(record, digest)
