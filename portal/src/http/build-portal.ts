@@ -93,8 +93,8 @@ export async function buildPortal (options: PortalOptions, components: PortalCom
   await app.register(cookie)
   await app.register(rateLimit, {
     global: false,
-    // The socket address, not req.ip: a client-supplied X-Forwarded-For must never buy fresh attempts.
-    keyGenerator: (request) => request.socket.remoteAddress ?? 'unknown',
+    // The socket address, not a client-supplied X-Forwarded-For, unless the operator said a trusted proxy sets it.
+    keyGenerator: (request) => (options.trustProxy === true ? request.ip : request.socket.remoteAddress) ?? 'unknown',
     errorResponseBuilder: (_request, context) => new FerryError('FERRY_PORTAL_RATE_LIMITED', `too many attempts; try again in ${context.after}`, { statusCode: 429 })
   })
   await app.register(swagger, {

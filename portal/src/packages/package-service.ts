@@ -286,33 +286,49 @@ export class PackageService {
     return next
   }
 
-  /** Expires every package whose time has come: files deleted on their nodes, state `expired`. Returns the ids it expired. */
+  /**
+   * Expires every package whose time has come (files deleted on their nodes, state `expired`), and retries deletions a
+   * node did not confirm earlier. Returns the ids it expired.
+   */
   async sweepExpired (): Promise<string[]> {
     const nowMs = this.clock.nowMs()
     const done: string[] = []
     for (const id of await this.repo.dueForExpiry(nowMs, 500)) {
       const pkg = await this.repo.get(id)
       if (pkg === undefined || pkg.state === 'expired' || pkg.state === 'deleted') continue
-      await this.deleteOnNodes(pkg)
       const next: PackageRecord = { ...pkg, state: 'expired' }
       await this.repo.save(next, pkg)
       await this.audit.record('portal', 'package.expire', id, { nodeIds: pkg.nodeIds })
+      await this.deleteOnNodes(pkg)
       this.notifier.expired(next)
       done.push(id)
+    }
+    for (const { key } of await this.db.pendingNodeDeletes.list({ limit: 500 })) {
+      const [pkgId, nodeId] = key.split('!') as [string, string]
+      if (await this.deleteOnNode(pkgId, nodeId)) await this.db.pendingNodeDeletes.del(key)
     }
     return done
   }
 
+  /** Asks every holder to delete; a node that fails is remembered and asked again by the next sweep. */
   private async deleteOnNodes (pkg: PackageRecord): Promise<void> {
     for (const nodeId of pkg.nodeIds) {
-      const node = await this.nodes.get(nodeId)
-      if (node === undefined) continue
-      try {
-        await this.nodeClient.deletePackage(node.opsUrl, node.adminToken, pkg.id)
-        await this.audit.record('portal', 'node.package-delete', pkg.id, { nodeId })
-      } catch (err) {
-        await this.audit.record('portal', 'node.package-delete-failed', pkg.id, { nodeId, error: (err as Error).message })
-      }
+      const key = `${pkg.id}!${nodeId}`
+      if (await this.deleteOnNode(pkg.id, nodeId)) await this.db.pendingNodeDeletes.del(key)
+      else if (await this.db.pendingNodeDeletes.get(key) === undefined) await this.db.pendingNodeDeletes.put(key, this.clock.nowMs())
+    }
+  }
+
+  private async deleteOnNode (pkgId: string, nodeId: string): Promise<boolean> {
+    const node = await this.nodes.get(nodeId)
+    if (node === undefined) return true // a removed node has nothing the portal can ask it to delete
+    try {
+      await this.nodeClient.deletePackage(node.opsUrl, node.adminToken, pkgId)
+      await this.audit.record('portal', 'node.package-delete', pkgId, { nodeId })
+      return true
+    } catch (err) {
+      await this.audit.record('portal', 'node.package-delete-failed', pkgId, { nodeId, error: (err as Error).message })
+      return false
     }
   }
 

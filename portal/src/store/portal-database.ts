@@ -43,6 +43,8 @@ export class PortalDatabase {
   /** `<reverse time>!<id>` → event. */
   readonly audit: LevelCollection<R.AuditRecord>
   readonly replications: LevelCollection<R.ReplicationRecord>
+  /** `<pkgId>!<nodeId>` → first failure time: deletions a node has not confirmed yet, retried by every sweep. */
+  readonly pendingNodeDeletes: LevelCollection<number>
 
   constructor (readonly level: PortalLevel) {
     const c = <T>(name: string): LevelCollection<T> => new LevelCollection<T>(level, name)
@@ -71,6 +73,7 @@ export class PortalDatabase {
     this.webhooks = c('webhooks')
     this.audit = c('audit')
     this.replications = c('replications')
+    this.pendingNodeDeletes = c('pending-node-deletes')
   }
 
   async open (): Promise<void> { await this.level.open() }

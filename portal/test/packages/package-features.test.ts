@@ -145,6 +145,23 @@ describe('forward, recall, download limits, nearest node', () => {
   })
 })
 
+describe('expiry', () => {
+  it('asks a node that failed to delete again on the next sweep', async () => {
+    await call('POST', '/api/v1/nodes/rtt', alice.auth, { samples: [{ nodeId: far.id, rttMs: 70 }, { nodeId: near.id, rttMs: 4 }] })
+    const id = await send(alice, { title: 'short-lived', recipients: ['bob'], expiresInSec: 60 })
+    near.failDeletes = true
+    portal.clock.advance(61_000)
+    expect((await call('POST', '/api/v1/admin/sweep', admin.auth, {})).body.expired).toEqual([id])
+    expect(near.deleted).not.toContain(id)
+    expect((await call('GET', `/api/v1/packages/${id}`, bob.auth)).body.state).toBe('expired')
+    near.failDeletes = false
+    expect((await call('POST', '/api/v1/admin/sweep', admin.auth, {})).body.expired).toEqual([])
+    expect(near.deleted.filter(d => d === id)).toHaveLength(1)
+    await call('POST', '/api/v1/admin/sweep', admin.auth, {})
+    expect(near.deleted.filter(d => d === id)).toHaveLength(1)
+  })
+})
+
 describe('invitations', () => {
   it('mails a one-time link that creates an external account', async () => {
     const inv = await call('POST', '/api/v1/invitations', alice.auth, { email: 'guest@outside.example', role: 'admin' })
