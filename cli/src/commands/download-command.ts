@@ -1,6 +1,8 @@
 // `ferry download <id>` and `ferry download --new`: fetches packages from the nearest node, resumably; --new fetches each new package once (cron-safe).
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { isFerryError } from '@ferry/protocol'
+import { validateRelativePath } from '@ferry/protocol/manifest/validate-relative-path'
 import { join, resolve } from 'node:path'
 import type { Command, CliContext } from '../cli-context.js'
 import { parseCommandArgs } from '../parse-command-args.js'
@@ -8,7 +10,9 @@ import { UsageError } from '../usage-error.js'
 import { rateSettingsFrom } from '../rate-options.js'
 import { ConfigStore, type SavedLogin } from '../config/config-store.js'
 import { loggedInClient } from '../portal/logged-in-client.js'
-import type { PortalClient } from '../portal/portal-client.js'
+import type { PackageFileInfo, PortalClient } from '../portal/portal-client.js'
+import { fileSha256 } from '../transfer/file-sha256.js'
+import { downloadJournalPath } from '../transfer/download-journal.js'
 import { createProgressReporter, formatBytes, type ProgressReporter } from '../progress/progress-reporter.js'
 import { probeAndReportNearest } from '../transfer/nearest-node.js'
 import { downloadPackage, type TransferChoice } from '../transfer/package-transfer.js'
@@ -66,17 +70,71 @@ export const downloadCommand: Command = {
   }
 }
 
+/**
+ * How long to wait for the near node while the holding node copies the package to it (ms), before fetching from the
+ * holder directly: long enough for small packages to arrive near, short enough that nobody waits on a slow copy.
+ */
+const REPLICATION_WAIT_MS = 20_000
+/** Pause between two looks at a package still arriving on the near node (ms). */
+const REPLICATION_POLL_MS = 1_000
+
 async function fetchOne (fc: FetchContext, id: string, destinationDir: string): Promise<void> {
   const pkg = await fc.client.getPackage(id)
-  const grant = await fc.client.downloadGrant(id)
   await mkdir(destinationDir, { recursive: true })
-  for (const folder of pkg.folders ?? []) await mkdir(join(destinationDir, folder), { recursive: true })
-  const outcome = await downloadPackage({ pkg: id, token: grant.token, node: grant.node, files: pkg.files, destinationDir, rate: fc.rate, reporter: fc.reporter, stateDir: fc.stateDir, signal: fc.ctx.signal }, fc.choice)
-  if (outcome.receipt !== undefined) await fc.client.submitReceipt(id, grant.node.id, outcome.receipt)
-  fc.reporter.finish({ id, bytes: outcome.bytes, seconds: outcome.seconds, files: outcome.files.length, via: outcome.via })
-  if (fc.json) fc.ctx.stdout.write(JSON.stringify({ type: 'downloaded', id, dest: destinationDir, files: outcome.files.length, bytes: outcome.bytes, via: outcome.via }) + '\n')
-  else fc.ctx.stdout.write(`Downloaded ${id} (${pkg.title}) into ${destinationDir}: ${outcome.files.length} file(s), ${formatBytes(outcome.bytes)}\n`)
+  const startedMs = performance.now()
+  let bytes = 0
+  let via: 'udp' | 'gateway' = 'udp'
+  const deadlineMs = Date.now() + REPLICATION_WAIT_MS
+  let replicating = false
+  let fromNode: string | undefined
+  for (;;) {
+    const present = await verifiedLocalFiles(pkg.files, destinationDir, fc.ctx.signal)
+    const missing = pkg.files.filter(f => !present.has(f.path))
+    if (missing.length === 0) break
+    const grant = await fc.client.downloadGrant(id, fromNode === undefined ? {} : { nodeId: fromNode })
+    if (grant.replicationId !== undefined) replicating = true
+    // Ask only for what is missing, unless an interrupted UDP download left a journal to resume from as it was.
+    const journal = await stat(downloadJournalPath(fc.stateDir, id, destinationDir)).catch(() => undefined)
+    const paths = present.size === 0 || journal !== undefined ? undefined : missing.map(f => f.path)
+    try {
+      const outcome = await downloadPackage({ pkg: id, token: grant.token, node: grant.node, files: missing, ...(paths === undefined ? {} : { paths }), destinationDir, rate: fc.rate, reporter: fc.reporter, stateDir: fc.stateDir, signal: fc.ctx.signal }, fc.choice)
+      bytes += outcome.bytes
+      via = outcome.via
+      if (outcome.receipt !== undefined) await fc.client.submitReceipt(id, grant.node.id, outcome.receipt)
+    } catch (err) {
+      // The near node is still receiving the package from the one holding it: fetch what has arrived, then the rest;
+      // if that takes too long, fetch from the holder itself.
+      const arriving = replicating && fromNode === undefined && isFerryError(err) && ARRIVING_CODES.has(err.code)
+      if (!arriving) throw err
+      if (Date.now() > deadlineMs && pkg.uploadNodeId !== undefined) {
+        fromNode = pkg.uploadNodeId
+        fc.reporter.notice(`the near node ${grant.node.name} is still receiving the package; fetching from the node that holds it`, { fromNode })
+      } else {
+        await new Promise(resolve => setTimeout(resolve, REPLICATION_POLL_MS))
+      }
+    }
+  }
+  const seconds = (performance.now() - startedMs) / 1000
+  fc.reporter.finish({ id, bytes, seconds, files: pkg.files.length, via })
+  if (fc.json) fc.ctx.stdout.write(JSON.stringify({ type: 'downloaded', id, dest: destinationDir, files: pkg.files.length, bytes, via }) + '\n')
+  else fc.ctx.stdout.write(`Downloaded ${id} (${pkg.title}) into ${destinationDir}: ${pkg.files.length} file(s), ${formatBytes(pkg.files.reduce((n, f) => n + f.sizeBytes, 0))}\n`)
 }
+
+/** Node codes that mean "not (all) here yet" while a replication runs. */
+const ARRIVING_CODES = new Set(['FERRY_NODE_PACKAGE_UNKNOWN', 'FERRY_NODE_FILE_UNKNOWN', 'FERRY_GATEWAY_FILE_INCOMPLETE', 'FERRY_GATEWAY_PACKAGE_INCOMPLETE', 'FERRY_GATEWAY_PACKAGE_UNKNOWN', 'FERRY_GATEWAY_FILE_UNKNOWN'])
+
+/** Package files already in the destination under their final name with the right size and SHA-256. */
+async function verifiedLocalFiles (files: PackageFileInfo[], destinationDir: string, signal: AbortSignal): Promise<Set<string>> {
+  const present = new Set<string>()
+  for (const file of files) {
+    const target = join(destinationDir, validateRelativePath(file.path))
+    const info = await stat(target).catch(() => undefined)
+    if (info?.isFile() !== true || info.size !== file.sizeBytes) continue
+    if (file.sha256 === undefined || await fileSha256(target, signal) === file.sha256) present.add(file.path)
+  }
+  return present
+}
+
 
 async function fetchAllNew (fc: FetchContext, login: SavedLogin, destRoot: string): Promise<number> {
   // One state file per portal account: which packages were fetched, so each is fetched once whatever the destination.

@@ -23,6 +23,8 @@ export interface PackageInfo extends PackageSummaryInfo {
   /** Empty folders of the package (relative paths). */
   folders?: string[]
   nodeIds: string[]
+  /** The node the sender uploaded to: it holds the package first. */
+  uploadNodeId?: string
   downloads?: Array<{ by: string, atMs: number }>
 }
 
@@ -118,8 +120,9 @@ export class PortalClient {
     return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/upload-token`, files === undefined ? {} : { files })
   }
 
-  async downloadGrant (id: string, paths?: string[]): Promise<TransferGrant> {
-    return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/download-token`, paths === undefined ? {} : { paths })
+  /** A token to download from my nearest node, or from `nodeId`; the portal has the holder copy the package there when needed. */
+  async downloadGrant (id: string, options: { paths?: string[], nodeId?: string } = {}): Promise<TransferGrant> {
+    return await this.http.request('POST', `/api/v1/packages/${encodeURIComponent(id)}/download-token`, options)
   }
 
   async submitReceipt (id: string, nodeId: string, receipt: string): Promise<void> {

@@ -141,6 +141,8 @@ export async function gatewayDownload (job: DownloadJob): Promise<TransferOutcom
         await handle.close()
       }
     }
+    // An empty file needs no request, but still goes through the partial name like every other.
+    if (file.sizeBytes === 0) await writeFile(partial, '')
     const sha256 = hash.digest('hex')
     if (file.sha256 !== undefined && sha256 !== file.sha256) {
       await rm(partial, { force: true })

@@ -1,7 +1,5 @@
 // The fast path: opens /ferry/transfer/1 on the node over libp2p (Noise), then moves the bytes with the UDP driver as initiator.
-import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -16,13 +14,14 @@ import type { MessageChannel } from '@ferry/protocol/control/message-channel'
 import type { CliContext } from '../cli-context.js'
 import type { ProgressReporter } from '../progress/progress-reporter.js'
 import { udpBlocked, type UdpTransport } from './package-transfer.js'
+import { downloadJournalPath } from './download-journal.js'
 import type { DownloadJob, NodeEndpoint, TransferOutcome, UploadJob } from './transfer-types.js'
 
 /**
  * How long a new UDP session may show no progress before the verdict "UDP is blocked" sends the transfer to the
  * gateway (ms): loopback and LAN handshakes take milliseconds, a WAN one well under a second; a loaded machine gets slack.
  */
-const UDP_FIRST_PROGRESS_TIMEOUT_MS = 8_000
+const UDP_FIRST_PROGRESS_TIMEOUT_MS = 15_000
 /** How long an established transfer may make no progress before it is aborted, to be resumed by running it again (ms). */
 const UDP_STALL_TIMEOUT_MS = 60_000
 /**
@@ -51,8 +50,7 @@ export class Libp2pUdpTransport implements UdpTransport {
   }
 
   async download (job: DownloadJob): Promise<TransferOutcome> {
-    const journalKey = createHash('sha256').update(`${job.pkg}\0${job.destinationDir}`).digest('hex').slice(0, 24)
-    const journalPath = join(job.stateDir, `udp-download-${journalKey}.journal`)
+    const journalPath = downloadJournalPath(job.stateDir, job.pkg, job.destinationDir)
     const outcome = await this.run(job.node, job.signal, job.reporter, { token: job.token, direction: 'download', rate: job.rate, ...(job.paths === undefined ? {} : { paths: job.paths }) }, (control, endpoint, remote, onProgress, signal) => {
       const files = control.accept.manifest
       job.reporter.start({ id: job.pkg, direction: 'download', bytesTotal: files.reduce((n, f) => n + f.sizeBytes, 0), filesTotal: files.length, via: `udp ${remote.host}:${remote.port}` })
