@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, read, rename, write } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
+import { RangeSet } from '../wire/range-set.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
 import type { BlockSink, SinkRefusal } from '../session/block-io.js'
 
@@ -16,6 +17,7 @@ export const MAX_QUEUED_WRITE_BYTES = 48 << 20
 const HASH_READ_BYTES = 1 << 20
 
 interface OpenFile {
+  index: number
   fd: number
   /** The bytes gathered for the next write: buffer[0, fill) belongs at file offset `start`. */
   buffer: Buffer | undefined
@@ -42,6 +44,9 @@ export class FileBlockSink implements BlockSink {
   private failed = false
   private readonly root: string
   readonly sha256Hex = new Map<number, string>()
+  /** Bytes of each file known to be written to its partial file (for relays reading while receiving). */
+  private readonly onDisk = new Map<number, RangeSet>()
+  private readonly writeListeners: Array<() => void> = []
 
   constructor (private readonly options: FileBlockSinkOptions) {
     this.root = resolve(options.destinationDir)
@@ -76,7 +81,7 @@ export class FileBlockSink implements BlockSink {
     if (f === undefined) {
       const partial = this.finalPath(index) + PARTIAL_SUFFIX
       const fd = openSync(partial, this.options.resuming && existsSync(partial) ? 'r+' : 'w+', 0o644)
-      f = { fd, buffer: undefined, start: 0, fill: 0, writesInFlight: 0, idle: [] }
+      f = { index, fd, buffer: undefined, start: 0, fill: 0, writesInFlight: 0, idle: [] }
       this.openFiles.set(index, f)
     }
     return f
@@ -92,8 +97,14 @@ export class FileBlockSink implements BlockSink {
       this.fail('FERRY_PROTOCOL_SINK_WRITE', `cannot open a partial file: ${(err as Error).message}`)
       return false
     }
-    // Coalesce in-order arrivals into one large write; anything else flushes what was gathered.
-    if (f.buffer !== undefined && (offsetBytes !== f.start + f.fill || f.fill + bytes.length > f.buffer.length)) this.flushFile(f)
+    // Coalesce in-order arrivals into one large write; a resend that fills an older gap is written on its own so the
+    // in-order stream keeps gathering.
+    if (f.buffer !== undefined && f.fill > 0 && offsetBytes !== f.start + f.fill) {
+      this.writeOut(f, Buffer.from(bytes), offsetBytes)
+      this.queuedBytes += bytes.length
+      return true
+    }
+    if (f.buffer !== undefined && f.fill + bytes.length > f.buffer.length) this.flushFile(f)
     if (f.buffer === undefined) {
       f.buffer = Buffer.allocUnsafe(Math.max(WRITE_BUFFER_BYTES, bytes.length))
       f.start = offsetBytes
@@ -107,18 +118,28 @@ export class FileBlockSink implements BlockSink {
 
   private flushFile (f: OpenFile): void {
     const buffer = f.buffer
-    if (buffer === undefined || f.fill === 0) { f.buffer = undefined; return }
-    const length = f.fill
     f.buffer = undefined
+    if (buffer === undefined || f.fill === 0) return
+    this.writeOut(f, buffer.subarray(0, f.fill), f.start)
+  }
+
+  /** One positional write of `buffer` at `position`, retried until complete; accounts memory and on-disk ranges. */
+  private writeOut (f: OpenFile, buffer: Buffer, position: number): void {
+    const length = buffer.length
     f.writesInFlight++
     const done = (err: Error | null): void => {
       this.queuedBytes -= length
       f.writesInFlight--
-      if (err !== null) this.fail('FERRY_PROTOCOL_SINK_WRITE', `writing a partial file failed: ${err.message}`)
+      if (err === null) {
+        this.markOnDisk(f.index, position, position + length)
+        for (const listener of this.writeListeners) listener()
+      } else {
+        this.fail('FERRY_PROTOCOL_SINK_WRITE', `writing a partial file failed: ${err.message}`)
+      }
       if (f.writesInFlight === 0) for (const cb of f.idle.splice(0)) cb()
     }
     const writeFrom = (offset: number): void => {
-      write(f.fd, buffer, offset, length - offset, f.start + offset, (err, written) => {
+      write(f.fd, buffer, offset, length - offset, position + offset, (err, written) => {
         if (err !== null) { done(err); return }
         if (offset + written < length) writeFrom(offset + written)
         else done(null)
@@ -140,6 +161,21 @@ export class FileBlockSink implements BlockSink {
       await new Promise<void>((resolve, reject) => fsync(f.fd, err => err === null ? resolve() : reject(err)))
     }))
   }
+
+  /** Records bytes known to be on disk (written now, or by an earlier run named in the journal). */
+  markOnDisk (index: number, start: number, end: number): void {
+    let ranges = this.onDisk.get(index)
+    if (ranges === undefined) { ranges = new RangeSet(); this.onDisk.set(index, ranges) }
+    ranges.add(start, end)
+  }
+
+  /** True when [offset, offset + length) of file `index` is written to its partial (or final) file. */
+  hasOnDisk (index: number, offsetBytes: number, lengthBytes: number): boolean {
+    return this.onDisk.get(index)?.covers(offsetBytes, offsetBytes + lengthBytes) ?? false
+  }
+
+  /** Calls `listener` after each completed write (relays poll their sending session again). */
+  onWritten (listener: () => void): void { this.writeListeners.push(listener) }
 
   /** Hands partially gathered bytes to the OS (called by the driver's timer so nothing lingers in memory). */
   flushBuffers (): void { for (const f of this.openFiles.values()) this.flushFile(f) }

@@ -25,9 +25,14 @@
 // Received files are written as `<name>.ferry-partial` and renamed only after their SHA-256 matches the sender's.
 // With journalPath, the receiver fsyncs data then writes the journal (atomically) every second; a later receive()
 // with the same journalPath resumes, and the sender (a fresh send() of the same files) resends only what is missing.
+// Cut-through relay (DESIGN.md "Relay"): a node receiving A→R can send R→C from the same partial files while they arrive:
+//   const inbound = endpoint.receive({ ..., destinationDir })
+//   const outbound = endpoint.send({ ..., files: [{ relativePath, sizeBytes }], source: inbound.relaySource(files.map(f => f.relativePath)) })
+// A block (~1 MiB) goes onward once it is all on disk at R; each file's digest once R verified it, so C checks A's SHA-256.
 // The responder learns the initiator's address from its first authentic datagram; both sides must register their
 // session (send/receive) before the initiator's hello retries run out (idleTimeoutMs, default 20 s).
 export { UdpEndpoint, RunningTransfer, type BindOptions } from './udp-endpoint.js'
+export { RelayBlockSource } from './relay-block-source.js'
 export type { SendOptions, ReceiveOptions, SendFile, TransferProgress, TransferResult, RemoteAddress } from './transfer-types.js'
 export { validateRelativePath } from '../manifest/validate-relative-path.js'
 export type { RateSettings, RatePolicy } from '../congestion/rate-controller.js'

@@ -13,6 +13,7 @@ import { SenderSession } from '../session/sender-session.js'
 import type { SessionCore } from '../session/session-core.js'
 import { FileBlockSink } from './file-block-sink.js'
 import { FileBlockSource } from './file-block-source.js'
+import { RelayBlockSource } from './relay-block-source.js'
 import { readJournalFile, removeJournalFile, writeJournalFile } from './journal-file.js'
 import type { ReceiveOptions, RemoteAddress, SendOptions, TransferProgress, TransferResult } from './transfer-types.js'
 
@@ -51,6 +52,17 @@ export class RunningTransfer implements PromiseLike<TransferResult> {
   progressNow: () => TransferProgress = () => ({ bytesDone: 0, bytesTotal: 0, rateBitsPerSec: 0, etaSeconds: Infinity, filesDone: 0, filesTotal: 0 })
   /** @internal */
   rateSetter: ((settings: RateSettings) => void) | undefined
+  /** @internal */
+  relayFactory: ((paths: readonly string[]) => RelayBlockSource) | undefined
+
+  /**
+   * Receiving transfers only: a source that sends these files onward while they still arrive (cut-through relay).
+   * Pass it as `send({ files, source })` with the same relative paths and sizes; see RelayBlockSource.
+   */
+  relaySource (relativePaths: readonly string[]): RelayBlockSource {
+    if (this.relayFactory === undefined) throw new FerryError('FERRY_PROTOCOL_STATE', 'relaySource() needs a receive() into a destination folder')
+    return this.relayFactory(relativePaths)
+  }
 
   constructor (done: Promise<TransferResult>) { this.done = done }
 
@@ -173,6 +185,7 @@ export class UdpEndpoint {
       idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller
     })
     ready = () => { session.sourceReady(); this.wake() }
+    options.source?.subscribe?.(() => ready())
     failSource = err => { session.closeLocally('FERRY_PROTOCOL_SOURCE_READ', `reading a file to send failed: ${err.message}`, nowMs()); this.wake() }
     const fileName = (i: number): string => entries[i]!.relativePath
     return this.run(options, session, startMs, {
@@ -185,13 +198,15 @@ export class UdpEndpoint {
         bytes: entries.reduce((n, e) => n + e.sizeBytes, 0), retransmittedBytes: session.stats.retransmittedBytes, payloadBytesSent: session.stats.payloadBytesSent
       }),
       setRate: settings => session.setRate(settings, nowMs()),
-      cleanup: async () => { await fileSource?.close() }
+      cleanup: async () => { await fileSource?.close(); await (options.source as { close?: () => Promise<void> } | undefined)?.close?.() }
     })
   }
 
   /** Receives a transfer into `destinationDir` (or memory), resuming from `journalPath` when a journal is there. */
   receive (options: ReceiveOptions): RunningTransfer {
     const startMs = nowMs()
+    const inboundRef: { current?: { session: ReceiverSession, sink: FileBlockSink } } = {}
+    const relays: RelayBlockSource[] = []
     const prepared = (async () => {
       if (options.memory === undefined && options.destinationDir === undefined) throw new FerryError('FERRY_PROTOCOL_DESTINATION', 'receive needs destinationDir (or memory)', { statusCode: 400 })
       const journal = options.journalPath === undefined || options.memory !== undefined ? undefined : await readJournalFile(options.journalPath)
@@ -205,7 +220,7 @@ export class UdpEndpoint {
         ? new MemoryBlockSink(options.memory === 'discard')
         : (fileSink = new FileBlockSink({
             destinationDir: options.destinationDir!, resuming: journal !== undefined,
-            onVerified: (index, ok, hex) => { if (ok) verifiedHex.set(index, hex); ref.session?.fileVerified(index, ok, nowMs()); this.wake() },
+            onVerified: (index, ok, hex) => { if (ok) verifiedHex.set(index, hex); ref.session?.fileVerified(index, ok, nowMs()); for (const r of relays) r.notify(); this.wake() },
             onFatal: (code, message) => { ref.session?.closeLocally(code, message, nowMs()); this.wake() }
           }))
       const s = new ReceiverSession({
@@ -213,6 +228,18 @@ export class UdpEndpoint {
         idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, sink, maxBytes: options.maxBytes, resumeFrom: journal
       })
       ref.session = s
+      if (fileSink !== undefined) {
+        inboundRef.current = { session: s, sink: fileSink }
+        // Bytes the journal names are on disk already: a relay may send them at once.
+        if (journal !== undefined && s.layout !== undefined) {
+          for (const index of s.layout.files) {
+            const [start] = s.layout.fileRegion(index)
+            const size = s.layout.entries[index]!.sizeBytes
+            for (const [a, b] of s.received.rangesWithin(start, start + size)) fileSink.markOnDisk(index, a - start, b - start)
+          }
+        }
+        fileSink.onWritten(() => { for (const r of relays) r.notify() })
+      }
       let checkpointing = false
       let lastCheckpointMs = startMs
       let lastFlushMs = startMs
@@ -249,6 +276,13 @@ export class UdpEndpoint {
       return inner.done
     })
     const handle = new RunningTransfer(done)
+    if (options.memory === undefined) {
+      handle.relayFactory = paths => {
+        const relay = new RelayBlockSource(paths, () => inboundRef.current)
+        relays.push(relay)
+        return relay
+      }
+    }
     return handle
   }
 

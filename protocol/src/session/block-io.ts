@@ -14,6 +14,8 @@ export interface BlockSource {
   advise? (fileIndex: number, offsetBytes: number): void
   /** Every byte of [offsetBytes, offsetBytes + lengthBytes) of the file is acknowledged: the source may drop it. */
   release? (fileIndex: number, offsetBytes: number, lengthBytes: number): void
+  /** The driver registers here to poll the session again whenever the source has more bytes (async sources). */
+  subscribe? (listener: () => void): void
 }
 
 /** Why a sink refused a manifest. */

@@ -54,7 +54,7 @@ describe('UdpEndpoint', () => {
     expect(readdirSync(dst, { recursive: true }).filter(n => String(n).endsWith('.ferry-partial'))).toEqual([])
     expect(existsSync(join(dst, '.journal'))).toBe(false)
     expect(progress.length).toBeGreaterThan(0)
-  })
+  }, 180_000)
 
   it('moves memory to memory with AES-256-GCM when that is all the sender offers', async () => {
     const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
@@ -68,7 +68,7 @@ describe('UdpEndpoint', () => {
     ])
     expect(received.files[0]!.sha256).toBe(createHash('sha256').update(bytes).digest('hex'))
     expect(sent.files[0]!.sha256).toBe(received.files[0]!.sha256)
-  })
+  }, 180_000)
 
   it('refuses a manifest path that escapes, with a coded error on both sides', async () => {
     const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
