@@ -16,7 +16,13 @@ import { requireCovered, tokenRequired } from './tus-upload-routes.js'
 import { ZipLayout, type ZipMember } from './zip-layout.js'
 
 /** Bumped whenever the zip layout changes, so old ETags stop matching and If-Range falls back to a full response. */
-const ZIP_FORMAT_VERSION = 1
+const ZIP_FORMAT_VERSION = 2
+/**
+ * The time every zip entry carries. Each node records its own time for a file (when it stored it), so per-file times
+ * would make the same package zip differently on the holder and on a replica, and `curl -C -` (which sends no
+ * If-Range) would splice two different archives. One fixed time keeps the zip byte-identical everywhere.
+ */
+export const ZIP_ENTRY_TIME_MS = Date.UTC(2020, 0, 1)
 
 export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContext): void {
   const { store } = ctx
@@ -75,13 +81,13 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     }
     const members: ZipMember[] = []
     for (const entry of entries) {
-      members.push({ path: entry.path, kind: entry.kind, sizeBytes: entry.sizeBytes, crc32: entry.crc32 ?? await fileCrc32(pkg, entry, read), modifiedAtMs: entry.completedAtMs ?? 0 })
+      members.push({ path: entry.path, kind: entry.kind, sizeBytes: entry.sizeBytes, crc32: entry.crc32 ?? await fileCrc32(pkg, entry, read), modifiedAtMs: ZIP_ENTRY_TIME_MS })
     }
     members.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
     const layout = new ZipLayout(members)
     const etag = `"zip${ZIP_FORMAT_VERSION}-${createHash('sha256').update(JSON.stringify(members)).digest('hex').slice(0, 40)}"`
-    const lastModifiedMs = Math.max(0, ...members.map(m => m.modifiedAtMs))
-    const range = chooseRange(request, reply, etag, lastModifiedMs, layout.sizeBytes)
+    // No Last-Modified: only the ETag (from names, sizes and CRCs, the same on every node) validates a resumed zip.
+    const range = chooseRange(request, reply, etag, undefined, layout.sizeBytes)
     reply.header('Content-Type', 'application/zip')
     reply.header('Content-Disposition', attachmentDisposition(`${pkg}.zip`))
     return await sendRange(reply, claims, range, layout.sizeBytes, entries, async function * (start, end) {

@@ -384,6 +384,27 @@ describe('downloads', () => {
   })
 })
 
+describe('zip identity across nodes', () => {
+  it('gives the same bytes and ETag on a node that stored the files at other times (so curl -C - may switch nodes)', async () => {
+    const other = await gatewayFixture()
+    try {
+      other.clock.nowMs += 3 * 24 * 60 * 60 * 1000
+      for (const g of [fx, other]) {
+        const token = await g.token()
+        for (const [path, data] of [['x/1.txt', Buffer.from('one')], ['2.bin', Buffer.alloc(5000, 2)]] as const) {
+          const res = await g.app.inject({ method: 'POST', url: '/gateway/v1/uploads', headers: { ...TUS, authorization: `Bearer ${token}`, 'upload-length': String(data.length), 'upload-metadata': tusMetadata({ pkg: 'pkg-1', path }), 'content-type': OCTETS }, payload: data })
+          expect(res.statusCode).toBe(201)
+        }
+      }
+      const here = await fx.app.inject({ url: `/gateway/v1/packages/pkg-1/zip?token=${await fx.token({ dir: 'download' })}` })
+      const there = await other.app.inject({ url: `/gateway/v1/packages/pkg-1/zip?token=${await other.token({ dir: 'download' })}` })
+      expect(there.headers.etag).toBe(here.headers.etag)
+      expect(there.rawPayload.equals(here.rawPayload)).toBe(true)
+      expect(here.headers['last-modified']).toBeUndefined()
+    } finally { await other.close() }
+  })
+})
+
 describe('completion', () => {
   it('returns a receipt the portal can verify only once every file is complete', async () => {
     const token = await fx.token()

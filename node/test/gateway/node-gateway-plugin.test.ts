@@ -51,11 +51,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('gateway on FerryNode', () => {
+describe('gateway on FerryNode', { timeout: 120_000 }, () => {
   it('uploads to the holding node, completes with a receipt, and serves the zip from a node without the package', async () => {
     const a = await startNode('a', [])
     const b = await startNode('b', [`${a.node.mesh.multiaddrs[0]}`])
-    for (let i = 0; i < 100 && !b.node.peerTable.list().some(p => p.peerId === a.node.peerId && p.connected); i++) await new Promise(resolve => setTimeout(resolve, 100))
+    for (let i = 0; i < 600 && !b.node.peerTable.list().some(p => p.peerId === a.node.peerId && p.connected); i++) await new Promise(resolve => setTimeout(resolve, 100))
 
     const up = await token(a.node, {})
     const files: Array<[string, Buffer]> = [['report.pdf', Buffer.alloc(200_000, 3)], ['sub/ü.txt', Buffer.from('ü')], ['zero', Buffer.alloc(0)]]
