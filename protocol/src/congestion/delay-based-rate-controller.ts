@@ -80,6 +80,10 @@ export interface RateControlTunables {
   baseProbeRateFactor: number
   /** A base probe lasts this many times the current queueing delay, at most one base RTT (ratio). */
   baseProbeQueueMultiple: number
+  /** Wire bytes ÷ reported payload bytes is estimated once reports have resolved this many bytes (bytes). */
+  overheadMinResolvedBytes: number
+  /** Upper bound of that ratio (ratio). */
+  maxOverheadRatio: number
   /** Base-delay history: bucket length (ms) and count. */
   baseBucketMs: number
   baseBucketCount: number
@@ -129,6 +133,8 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   baseProbeIntervalMs: 5_000,
   baseProbeRateFactor: 0.25,
   baseProbeQueueMultiple: 4,
+  overheadMinResolvedBytes: 4_000_000,
+  maxOverheadRatio: 1.25,
   baseBucketMs: 10_000,
   baseBucketCount: 6,
   silenceRtts: 4,
@@ -154,6 +160,8 @@ export interface RateControlSnapshot {
   queueDelayMs: number
   receiveRateBitsPerSec: number
   randomLossEstimate: number
+  /** Estimated wire bytes per reported payload byte. */
+  overheadRatio: number
   sentBytes: number
 }
 
@@ -205,6 +213,8 @@ export class DelayBasedRateController implements RateController {
   private preProbeRate = 0
   private minRttMs = Infinity
   private sentBytes = 0
+  private resolvedBytes = 0
+  private overheadRatio = 1
 
   constructor (options: DelayBasedRateControllerOptions) {
     this.current = checkSettings(options.settings)
@@ -310,9 +320,18 @@ export class DelayBasedRateController implements RateController {
       this.windowAckedBytes = 0
       this.windowLostBytes = 0
     }
+    if (report.ackedBytes > 0) this.resolvedBytes += report.ackedBytes
+    if (report.lostBytes > 0) this.resolvedBytes += report.lostBytes
     if (this.phase === 'fixed') return
 
-    const served = this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
+    // Wire overhead (spec §3.4): the receiver may count payload while we pace datagrams; the ratio of what we put on
+    // the wire to what reports resolved (acked + lost), less what is still in flight, converts one into the other.
+    if (this.resolvedBytes >= t.overheadMinResolvedBytes) {
+      const inFlightBytes = this.rate * this.rttMs / 8000
+      const ratio = (this.sentBytes - inFlightBytes) / this.resolvedBytes
+      if (Number.isFinite(ratio)) this.overheadRatio = Math.min(t.maxOverheadRatio, Math.max(1, ratio))
+    }
+    const served = this.overheadRatio * this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
     switch (this.phase) {
       case 'start':
         if (q > t.startExitQueueDelayMs) {
@@ -383,6 +402,7 @@ export class DelayBasedRateController implements RateController {
       queueDelayMs: this.queueDelayMs,
       receiveRateBitsPerSec: this.receiveRate,
       randomLossEstimate: this.lossEstimate,
+      overheadRatio: this.overheadRatio,
       sentBytes: this.sentBytes
     }
   }

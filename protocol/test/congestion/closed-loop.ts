@@ -36,6 +36,8 @@ export interface ClosedLoopScenario {
   flows: FlowSpec[]
   durationMs: number
   seed?: number
+  /** Receivers count only this fraction of each datagram (payload ÷ datagram), as a real receiver does (ratio). */
+  payloadFraction?: number
   /** Width of the throughput bins (ms). */
   binMs?: number
 }
@@ -277,7 +279,8 @@ export function runClosedLoop (scenario: ClosedLoopScenario): ClosedLoopResult {
 
   function flushReport (flow: number, r: Receiver): void {
     const intervalMs = Math.max(1e-3, now - r.intervalStartMs)
-    reverse.enqueue({ flow, sentMs: now, bytes: r.bytes, lostBytes: r.lostBytes, rateBits: r.bytes * 8000 / intervalMs, owd: [r.minOwd, r.lastOwd], echoSentMs: r.lastSentMs, ackSeq: r.lastSeq }, 100, now, flow)
+    const pf = scenario.payloadFraction ?? 1
+    reverse.enqueue({ flow, sentMs: now, bytes: r.bytes * pf, lostBytes: r.lostBytes * pf, rateBits: r.bytes * pf * 8000 / intervalMs, owd: [r.minOwd, r.lastOwd], echoSentMs: r.lastSentMs, ackSeq: r.lastSeq }, 100, now, flow)
     r.bytes = 0; r.lostBytes = 0; r.packets = 0; r.minOwd = Infinity; r.intervalStartMs = now
   }
 

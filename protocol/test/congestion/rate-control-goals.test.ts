@@ -28,6 +28,11 @@ describe('rate control in closed loop', () => {
     expect(efficiency).toBeGreaterThanOrEqual(lossRate <= 0.02 ? 0.97 : 0.95)
   })
 
+  it.each([[100 * MBIT, 200], [1000 * MBIT, 100]])('paces at the link when receivers report payload only (0.95 of each datagram): %d bit/s, RTT %d ms', (capacityBitsPerSec, rttMs) => {
+    const r = runClosedLoop({ capacityBitsPerSec, rttMs, lossRate: 0.01, payloadFraction: 0.95, durationMs: 10_000, packetBytes: packetBytesFor(capacityBitsPerSec), flows: [flow('fair')], seed: 5 })
+    expect(r.goodputBitsPerSec(0, 5000, 10_000) / (capacityBitsPerSec * 0.99)).toBeGreaterThanOrEqual(0.97)
+  })
+
   it.each([100 * MBIT, 1000 * MBIT])('reaches 90 %% of %d bit/s within 2 s at 200 ms RTT (fast start)', capacityBitsPerSec => {
     const r = runClosedLoop({ capacityBitsPerSec, rttMs: 200, durationMs: 3000, binMs: 100, packetBytes: packetBytesFor(capacityBitsPerSec), flows: [flow('fair')] })
     const firstBin = r.flows[0]!.binsBytes.findIndex(bytes => bytes * 8000 / r.binMs >= 0.9 * capacityBitsPerSec)
