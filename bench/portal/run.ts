@@ -1,7 +1,7 @@
 // Portal benchmark: 100k packages, 1k users, authenticated "50 newest in my inbox" under 50 connections (autocannon against the real portal process).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
@@ -20,6 +20,8 @@ const CONNECTIONS = flag('connections', 50)
 const DURATION_SEC = flag('duration', 15)
 const WARMUP_SEC = 3
 const TOKEN_USERS = 100
+/** `--renice`: raise the portal's and autocannon's CPU priority for the measured seconds only (the machine is shared; opt-in, reported). */
+const RENICE = args.includes('--renice')
 
 const log = (s: string): void => { if (!json) process.stderr.write(s + '\n') }
 
@@ -41,9 +43,11 @@ async function main (): Promise<void> {
     log('warm-up')
     await run(url, request, WARMUP_SEC)
     log(`measuring ${DURATION_SEC} s with ${CONNECTIONS} connections`)
+    if (RENICE) { setPriority(child.pid!, -10); setPriority(-10) }
     const cpuBefore = await cpuMs(child.pid!)
     const result = await run(url, request, DURATION_SEC)
     const cpuAfter = await cpuMs(child.pid!)
+    if (RENICE) { setPriority(child.pid!, 0); setPriority(0) }
     const out = {
       packages: PACKAGES,
       users: USERS,
@@ -62,7 +66,8 @@ async function main (): Promise<void> {
       seedMs: seed.seedMs,
       // The machine is shared: its load during the run says how much of it the benchmark had.
       loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
-      cpus: cpus().length
+      cpus: cpus().length,
+      reniced: RENICE
     }
     process.stdout.write(JSON.stringify(out) + '\n')
   } finally {

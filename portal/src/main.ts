@@ -31,7 +31,14 @@ async function freePort (host: string): Promise<number> {
 async function main (): Promise<void> {
   let parsed
   try {
-    parsed = parseArgs({ options: flags, strict: true }).values
+    // Kebab-case spellings (--data-dir, --public-url) as the node process takes them are accepted too.
+    const camel = (name: string): string => '--' + name.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+    const argv = process.argv.slice(2).map(a => {
+      if (!a.startsWith('--')) return a
+      const eq = a.indexOf('=')
+      return eq === -1 ? camel(a) : camel(a.slice(0, eq)) + a.slice(eq)
+    })
+    parsed = parseArgs({ args: argv, options: flags, strict: true }).values
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`)
     process.exit(2)
