@@ -72,7 +72,11 @@ export class SenderSession extends SessionCore {
   /** Whether pollTransmit stopped because the source had no bytes ready; the driver polls again when the source loads more. */
   get isWaitingForSource (): boolean { return this.waitingForSource }
 
-  protected onEstablished (nowMs: number): void { this.lastRefillMs = nowMs }
+  protected onEstablished (nowMs: number): void {
+    this.lastRefillMs = nowMs
+    // A receiver that is not resuming holds nothing: its hello is the whole sync (SPEC.md §5.4), saving a round trip.
+    if (!this.peerResuming) this.synced = true
+  }
   protected onClosed (): void {}
 
   protected override onSealed (pn: number, nowMs: number): void {
