@@ -19,7 +19,11 @@ export interface ReceiverReport {
   ackedBytes: number
   /** Payload bytes this report newly declared missing (NACKed for the first time). */
   lostBytes: number
-  /** Receive rate the receiver measured over its last report interval (bits/s). */
+  /**
+   * Receive rate the receiver measured over its last report interval (bits/s). Payload or datagram bits may be
+   * counted: DelayBasedRateController learns the ratio of `onPacketSent` bytes to acked + lost bytes
+   * (spec-rate-control.md §3.4), so `ackedBytes`/`lostBytes` must be counted in the same unit as this rate.
+   */
   receiveRateBitsPerSec: number
   /**
    * One-way delay samples (ms, receiver clock minus sender timestamp): only their variation matters, since the
