@@ -1,4 +1,4 @@
-// rsync over ssh to a throwaway sshd in namespace B: the everyday way to copy a file between sites.
+// rsync over ssh to a throwaway sshd in namespace B: the everyday way to copy a file between sites (--partial, so a stopped run still shows what arrived).
 import { NamespaceProcess } from '../namespace-process.js'
 import { missingCommands } from './command-available.js'
 import { outcomeWithin } from './process-race.js'
@@ -13,7 +13,7 @@ export class RsyncSshTool implements WanTool {
   async run (r: ToolRun): Promise<ToolMeasurement> {
     const server = await SshServer.start(r.lab, r.scratchDir)
     try {
-      const client = new NamespaceProcess(r.lab.namespaceA, ['rsync', '-a', '--whole-file', '-e', server.sshCommand.join(' '),
+      const client = new NamespaceProcess(r.lab.namespaceA, ['rsync', '-a', '--whole-file', '--partial', '-e', server.sshCommand.join(' '),
         r.sourcePath, `${server.target}:${r.receiveDir}/`])
       const { outcome, timedOut } = await outcomeWithin(client, r.timeoutMs)
       const serverOutcome = await server.stop()
