@@ -22,6 +22,8 @@ const WARMUP_SEC = 3
 const TOKEN_USERS = 100
 /** `--renice`: raise the portal's and autocannon's CPU priority for the measured seconds only (the machine is shared; opt-in, reported). */
 const RENICE = args.includes('--renice')
+/** `--baseline`: also measure a bare fastify + LevelDB range scan of the same index (no auth, no schema, no cache) under the same conditions. */
+const BASELINE = args.includes('--baseline')
 
 const log = (s: string): void => { if (!json) process.stderr.write(s + '\n') }
 
@@ -31,27 +33,51 @@ async function main (): Promise<void> {
   // Seed before the portal process opens the database: LevelDB allows one process at a time.
   const seed = await seedPortal(dataDir, { users: USERS, packages: PACKAGES, tokenUsers: TOKEN_USERS })
   log(`seeded in ${seed.seedMs} ms`)
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../../portal/dist/main.js'), '--dataDir', dataDir, '--port', '0', '--json', '--sweepIntervalSec', '3600'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    const portal = await measure([join(import.meta.dirname, '../../portal/dist/main.js'), '--dataDir', dataDir, '--port', '0', '--json', '--sweepIntervalSec', '3600'], '/api/v1/packages/inbox?limit=50', seed.tokens)
+    const out: Record<string, unknown> = {
+      packages: PACKAGES,
+      users: USERS,
+      connections: CONNECTIONS,
+      ...portal,
+      durationSec: DURATION_SEC,
+      seedMs: seed.seedMs,
+      // The machine is shared: its load during the run says how much of it the benchmark had.
+      loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
+      cpus: cpus().length,
+      reniced: RENICE
+    }
+    if (BASELINE) {
+      const { p99Ms, reqPerSec, serverCpuMsPerReq } = await measure(['--import', 'tsx', join(import.meta.dirname, 'baseline-server.ts'), dataDir], '/inbox', seed.tokens)
+      out.baseline = { what: 'bare fastify + LevelDB range scan, no auth', p99Ms, reqPerSec, serverCpuMsPerReq, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) }
+    }
+    process.stdout.write(JSON.stringify(out) + '\n')
+  } finally {
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** Starts a server process, checks one response, warms up, then measures with autocannon; the process is stopped before returning. */
+async function measure (serverArgs: string[], path: string, tokens: string[]): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, serverArgs, { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const ready = await readyLine(child)
-    const url = `${ready.listenUrl as string}/api/v1/packages/inbox?limit=50`
+    const url = `${ready.listenUrl as string}${path}`
     let next = 0
-    const request = (): Record<string, unknown> => ({ method: 'GET', setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${seed.tokens[next++ % seed.tokens.length]!}` } }) })
-    const check = await fetch(url, { headers: { authorization: `Bearer ${seed.tokens[0]!}` } })
+    const request = (): Record<string, unknown> => ({ method: 'GET', setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]!}` } }) })
+    const check = await fetch(url, { headers: { authorization: `Bearer ${tokens[0]!}` } })
     const body = await check.json() as { items: unknown[] }
-    if (!check.ok || body.items.length !== 50) throw new Error(`inbox check failed: ${check.status} ${body.items?.length}`)
-    log('warm-up')
+    if (!check.ok || !Array.isArray(body.items) || body.items.length === 0) throw new Error(`inbox check failed: ${check.status} ${body.items?.length}`)
+    log(`warm-up ${path}`)
     await run(url, request, WARMUP_SEC)
-    log(`measuring ${DURATION_SEC} s with ${CONNECTIONS} connections`)
+    log(`measuring ${path} for ${DURATION_SEC} s with ${CONNECTIONS} connections`)
     if (RENICE) { setPriority(child.pid!, -10); setPriority(-10) }
     const cpuBefore = await cpuMs(child.pid!)
     const result = await run(url, request, DURATION_SEC)
     const cpuAfter = await cpuMs(child.pid!)
     if (RENICE) { setPriority(child.pid!, 0); setPriority(0) }
-    const out = {
-      packages: PACKAGES,
-      users: USERS,
-      connections: CONNECTIONS,
+    return {
+      itemsInFirstResponse: body.items.length,
       p99Ms: result.latency.p99,
       reqPerSec: Math.round(result.requests.average),
       p50Ms: result.latency.p50,
@@ -60,20 +86,12 @@ async function main (): Promise<void> {
       requests: result.requests.total,
       non2xx: result.non2xx,
       errors: result.errors,
-      durationSec: DURATION_SEC,
       serverCpuMsPerReq: Number(((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(3)),
-      bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
-      seedMs: seed.seedMs,
-      // The machine is shared: its load during the run says how much of it the benchmark had.
-      loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
-      cpus: cpus().length,
-      reniced: RENICE
+      bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total))
     }
-    process.stdout.write(JSON.stringify(out) + '\n')
   } finally {
     child.kill('SIGTERM')
     await new Promise(resolve => child.once('exit', resolve))
-    await rm(dataDir, { recursive: true, force: true })
   }
 }
 
