@@ -18,6 +18,8 @@ import { TransferHistory } from './transfer/transfer-history.js'
 import { TransferService } from './transfer/transfer-service.js'
 import type { DataEndpoint } from './transfer/data-endpoint.js'
 import { Replicator } from './transfer/replicator.js'
+import { runMeshBench } from './transfer/mesh-bench.js'
+import { RelayService, RELAY_PROTOCOL } from './relay/relay-service.js'
 import { buildOpsApp, type NodeInfo, type OpsBackend } from './ops/ops-app.js'
 import type { MetricSample } from './ops/prometheus-text.js'
 
@@ -48,6 +50,7 @@ export class FerryNode {
   private gateValue: TokenGate | undefined
   private historyValue: TransferHistory | undefined
   private replicatorValue: Replicator | undefined
+  private relay: RelayService | undefined
   private keyRing: PortalKeyRing
   private httpUrlValue = ''
   private timers: NodeJS.Timeout[] = []
@@ -102,6 +105,12 @@ export class FerryNode {
     await this.mesh.handle(TRANSFER_PROTOCOL, async (stream, connection) => {
       await transfers.handle(new StreamChannel(stream), connection.remotePeer.toString())
     })
+    if (config.relay) {
+      // Forwarders listen on every address: the initiator sends to whichever address of ours it reached.
+      this.relay = new RelayService({ mesh: this.mesh }, { bindHost: config.udpHost.includes(':') ? '::' : '0.0.0.0' })
+      const relay = this.relay
+      await this.mesh.handle(RELAY_PROTOCOL, async stream => { await relay.handle(stream) })
+    }
     this.replicatorValue = new Replicator({
       store: this.store, gate: this.gate, mesh: this.mesh, endpoint: this.endpoint, registry: this.registry, history: this.history,
       peerTable: this.peerTable, db: this.db, nowMs: this.components.nowMs
@@ -152,7 +161,7 @@ export class FerryNode {
       replication: async id => await must(this.replicatorValue).status(id),
       packageEntries: async pkg => await this.store.listEntries(pkg),
       deletePackage: async pkg => await this.store.deletePackage(pkg),
-      bench: async () => { throw new Error('not yet') }
+      bench: async (request, signal) => await runMeshBench({ mesh: this.mesh, peerTable: this.peerTable, endpoint: this.endpoint }, request, signal)
     }
   }
 
@@ -164,6 +173,7 @@ export class FerryNode {
       { name: 'ferry_node_peers_known', help: 'Peers in the peer table', type: 'gauge', value: peers.length },
       { name: 'ferry_node_peers_connected', help: 'Peers with an open connection', type: 'gauge', value: peers.filter(p => p.connected).length },
       { name: 'ferry_node_transfers_live', help: 'Transfers running now', type: 'gauge', value: live.length },
+      { name: 'ferry_node_relay_sessions', help: 'Relayed sessions being forwarded now', type: 'gauge', value: this.relay?.activeSessions ?? 0 },
       { name: 'ferry_node_resident_memory_bytes', help: 'Resident set size of the node process', type: 'gauge', value: process.memoryUsage().rss }
     ]
     for (const t of live) {

@@ -37,6 +37,8 @@ export interface ReplicationStatus {
   bytesDone: number
   bytesTotal: number
   receipt?: string
+  /** Peer id of the relay the data went through, when the target was not reachable directly. */
+  via?: string
   error?: { code: string, message: string }
 }
 
@@ -45,6 +47,17 @@ export interface BenchResult {
   bytes: number
   seconds: number
   mbps: number
+  /** Relay used, when the peer was not reachable directly. */
+  via?: string
+}
+
+export interface BenchRequest {
+  peerId: string
+  bytes: number
+  /** Force the path: `direct` only, or `relay` only (for comparing the two). Default: direct, else relay. */
+  route?: 'direct' | 'relay'
+  targetBitsPerSec?: number
+  policy?: 'fixed' | 'high' | 'fair' | 'low'
 }
 
 /** What the ops API reads and drives; FerryNode provides it. */
@@ -60,7 +73,7 @@ export interface OpsBackend {
   replication (id: string): Promise<ReplicationStatus | undefined>
   packageEntries (pkg: string): Promise<PackageEntry[] | undefined>
   deletePackage (pkg: string): Promise<number>
-  bench (peerId: string, bytes: number, signal: AbortSignal): Promise<BenchResult>
+  bench (request: BenchRequest, signal: AbortSignal): Promise<BenchResult>
 }
 
 export interface OpsAppOptions {
@@ -73,8 +86,8 @@ export interface OpsAppOptions {
   onInternalError?: (err: unknown) => void
 }
 
-/** Largest memory-to-memory test transfer an admin may ask for (bytes): long enough to measure, bounded. */
-export const MAX_BENCH_BYTES = 16 * 1024 ** 3
+/** Largest memory-to-memory test transfer (bytes): long enough to measure, small enough to hold in memory. */
+export const MAX_BENCH_BYTES = 1024 ** 3
 
 const rateSchema = {
   type: 'object',
@@ -158,14 +171,20 @@ export async function buildOpsApp (options: OpsAppOptions): Promise<FastifyInsta
       return { pkg: req.params.pkg, files: entries.map(e => ({ path: e.path, kind: e.kind, sizeBytes: e.sizeBytes, sha256: e.sha256, complete: e.complete })) }
     })
     admin.delete<{ Params: { pkg: string } }>('/api/v1/packages/:pkg', async (req) => ({ pkg: req.params.pkg, deletedEntries: await backend.deletePackage(req.params.pkg) }))
-    admin.post<{ Body: { peerId: string, bytes: number } }>('/api/v1/bench', {
+    admin.post<{ Body: BenchRequest }>('/api/v1/bench', {
       schema: {
         body: {
           type: 'object', required: ['peerId', 'bytes'], additionalProperties: false,
-          properties: { peerId: { type: 'string', minLength: 1 }, bytes: { type: 'integer', minimum: 1, maximum: MAX_BENCH_BYTES } }
+          properties: {
+            peerId: { type: 'string', minLength: 1 },
+            bytes: { type: 'integer', minimum: 1, maximum: MAX_BENCH_BYTES },
+            route: { enum: ['direct', 'relay'] },
+            targetBitsPerSec: { type: 'number', exclusiveMinimum: 0 },
+            policy: { enum: ['fixed', 'high', 'fair', 'low'] }
+          }
         }
       }
-    }, async (req) => await backend.bench(req.body.peerId, req.body.bytes, AbortSignal.timeout(10 * 60_000)))
+    }, async (req) => await backend.bench(req.body, AbortSignal.timeout(10 * 60_000)))
   })
 
   for (const plugin of options.plugins ?? []) await plugin(app)

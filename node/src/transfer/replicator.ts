@@ -3,12 +3,10 @@ import { randomBytes } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { FerryError } from '@ferry/protocol'
-import { TRANSFER_PROTOCOL } from '@ferry/protocol/control/control-message'
-import { TransferControlClient } from '@ferry/protocol/control/transfer-control-client'
 import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
 import type { LevelPackageStore } from '../storage/level-package-store.js'
 import type { TokenGate } from '../control/token-gate.js'
-import { StreamChannel } from '../control/stream-channel.js'
+import { openTransferTo } from '../relay/transfer-dialer.js'
 import type { MeshHost } from '../mesh/mesh-host.js'
 import type { PeerTable } from '../mesh/peer-table.js'
 import type { DataEndpoint, DriverFile } from './data-endpoint.js'
@@ -30,9 +28,6 @@ export interface ReplicatorComponents {
   db: Db
   nowMs: () => number
 }
-
-/** Longest the target may take to accept (ms). */
-const OPEN_TIMEOUT_MS = 15_000
 
 /**
  * Starts replications and reports on them. `start` checks the source token (a download token for this node, for the
@@ -78,15 +73,12 @@ export class Replicator {
     })
     let bytes = 0
     try {
-      const target = request.targetMultiaddrs?.[0] === undefined
-        ? request.targetPeerId
-        : withPeerId(request.targetMultiaddrs[0], request.targetPeerId)
-      const stream = await this.c.mesh.dialProtocol(target, TRANSFER_PROTOCOL, AbortSignal.timeout(OPEN_TIMEOUT_MS))
-      const control = await TransferControlClient.open(new StreamChannel(stream), {
+      const target = { peerId: request.targetPeerId, multiaddr: request.targetMultiaddrs?.[0] === undefined ? undefined : withPeerId(request.targetMultiaddrs[0], request.targetPeerId) }
+      const { control, accept, via } = await openTransferTo(this.c.mesh, this.c.peerTable, target, {
         token: request.targetToken, direction: 'upload', manifest: files.map(f => ({ path: f.relativePath, sizeBytes: f.sizeBytes })), rate
-      }, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) })
+      })
+      status.via = via
       abort.signal.addEventListener('abort', () => { void control.cancel().catch(() => {}) })
-      const { accept } = control
       const pending = files.filter(f => !accept.resume.completePaths.includes(f.relativePath))
       const sending = pending.length === 0
         ? Promise.resolve({ files: [], bytes: 0, seconds: 0 })

@@ -23,6 +23,8 @@ const OPEN_TIMEOUT_MS = 10_000
 const PROGRESS_INTERVAL_MS = 250
 /** Free space (bytes) below which the receiving disk counts as full when a transfer fails. */
 const DISK_FULL_MARGIN_BYTES = 4 * 1024 * 1024
+/** Largest memory-to-memory test transfer a peer may ask for (bytes). */
+export const MAX_BENCH_BYTES = 1024 ** 3
 /** Most files one transfer may carry: bounds the manifest a client can make the node hold. */
 export const MAX_MANIFEST_FILES = 100_000
 
@@ -97,6 +99,10 @@ export class TransferService {
       if (first === null) return
       const open = decodeControlMessage(first)
       if (open.type !== 'open') throw fail('FERRY_CONTROL_UNEXPECTED', `expected open, got ${open.type}`)
+      if (open.benchBytes !== undefined) {
+        await this.run(this.planBench(open, remotePeer), channel, remotePeer)
+        return
+      }
       const claims = await this.c.gate.admit(open.token, { dir: open.direction })
       plan = open.direction === 'upload' ? await this.planUpload(claims, open) : await this.planDownload(claims, open)
       await this.run(plan, channel, remotePeer)
@@ -200,6 +206,30 @@ export class TransferService {
     }
   }
 
+  /**
+   * A memory-to-memory test transfer: bytes counted and verified, never written. Only mesh peers may ask (a relay
+   * counts, as it is one), and only up to MAX_BENCH_BYTES, so it cannot be used to fill anything.
+   */
+  private planBench (open: OpenMessage, remotePeer: string): Plan {
+    const sizeBytes = open.benchBytes as number
+    if (this.c.peerTable.get(remotePeer)?.connected !== true) throw fail('FERRY_NODE_BENCH_REFUSED', 'test transfers are for mesh peers only', 403)
+    if (sizeBytes > MAX_BENCH_BYTES || sizeBytes === 0) throw fail('FERRY_NODE_BENCH_REFUSED', `a test transfer moves 1 to ${MAX_BENCH_BYTES} bytes`, 400)
+    const transferId = randomBytes(16).toString('hex')
+    const nowSec = Math.floor(this.c.nowMs() / 1000)
+    const claims: TransferTokenClaims = { iss: this.init.peerId, aud: this.init.peerId, sub: `node:${remotePeer}`, pkg: 'bench', dir: 'upload', paths: ['*'], maxBytes: sizeBytes, jti: transferId, iat: nowSec, exp: nowSec }
+    const manifest: ManifestEntry[] = [{ path: 'bench.bin', sizeBytes }]
+    return {
+      transferId, claims, open, manifest, completePaths: [],
+      run: async (s) => await this.c.endpoint.receive({
+        connectionId: s.connectionId, secret: s.secret, role: 'responder', memory: 'discard', maxBytes: sizeBytes, signal: s.signal, onProgress: s.onProgress
+      }, s.onHandle),
+      finish: async (result) => result.files.map(f => ({ path: f.relativePath, sizeBytes: f.sizeBytes, sha256: f.sha256 })),
+      diskFull: async () => false,
+      salvage: async () => {},
+      cleanup: async () => {}
+    }
+  }
+
   private async planDownload (claims: TransferTokenClaims, open: OpenMessage): Promise<Plan> {
     const entries = await this.c.store.listEntries(claims.pkg)
     if (entries === undefined) throw fail('FERRY_NODE_PACKAGE_UNKNOWN', 'this node holds no such package', 404)
@@ -237,7 +267,7 @@ export class TransferService {
     let rate = plan.open.rate ?? DEFAULT_RATE
     const bytesTotal = plan.manifest.filter(e => !plan.completePaths.includes(e.path)).reduce((n, e) => n + e.sizeBytes, 0)
     this.c.registry.add({
-      id: plan.transferId, direction: plan.open.direction, pkg: claims.pkg, peer: remotePeer, rate, bytesDone: 0, bytesTotal, rateBitsPerSec: 0, etaSeconds: 0, startedAtMs
+      id: plan.transferId, direction: plan.open.benchBytes === undefined ? plan.open.direction : 'bench', pkg: claims.pkg, peer: remotePeer, rate, bytesDone: 0, bytesTotal, rateBitsPerSec: 0, etaSeconds: 0, startedAtMs
     }, {
       setRate: (settings) => { rate = settings; handle?.setRate(settings) },
       cancel: () => { abort.abort() }
@@ -288,7 +318,7 @@ export class TransferService {
       abort.abort()
       this.c.registry.remove(plan.transferId)
       await this.c.history.add({
-        id: plan.transferId, direction: plan.open.direction, pkg: claims.pkg, peer: remotePeer, jti: claims.jti, bytes,
+        id: plan.transferId, direction: plan.open.benchBytes === undefined ? plan.open.direction : 'bench', pkg: claims.pkg, peer: remotePeer, jti: claims.jti, bytes,
         seconds: (this.c.nowMs() - startedAtMs) / 1000, files: plan.manifest.length, outcome, errorCode, endedAtMs: this.c.nowMs()
       }).catch(() => {})
       if (outcome === 'complete') await channel.close()

@@ -17,7 +17,7 @@ const backend: OpsBackend = {
   replication: async id => id === 'r1' ? { id, pkg: 'p', targetPeerId: 't', state: 'running', bytesDone: 0, bytesTotal: 1 } : undefined,
   packageEntries: async pkg => pkg === 'p' ? [{ path: 'a', kind: 'file', sizeBytes: 1, complete: true, sha256: 'e'.repeat(64) }] : undefined,
   deletePackage: async () => 1,
-  bench: async (peerId, bytes) => ({ peerId, bytes, seconds: 1, mbps: bytes * 8 / 1e6 })
+  bench: async ({ peerId, bytes }) => ({ peerId, bytes, seconds: 1, mbps: bytes * 8 / 1e6 })
 }
 const auth = { authorization: `Bearer ${ADMIN}` }
 
