@@ -253,8 +253,12 @@ export class DelayBasedRateController implements RateController {
     if (sizeBytes > this.packetBytes) this.packetBytes = sizeBytes
   }
 
-  onReport (report: ReceiverReport): void {
+  onReport (input: ReceiverReport): void {
     const t = this.tun
+    // Byte counts come from the peer's acknowledgement: anything not a finite, non-negative number counts as 0.
+    const bytes = (n: number): number => Number.isFinite(n) && n > 0 ? n : 0
+    const report: ReceiverReport = { ...input, ackedBytes: bytes(input.ackedBytes), lostBytes: bytes(input.lostBytes) }
+    if (!Number.isFinite(report.nowMs)) return
     if (report.rttMs > 0 && Number.isFinite(report.rttMs)) {
       this.rttMs = report.rttMs
       this.minRttMs = Math.min(this.minRttMs, report.rttMs)
@@ -461,6 +465,8 @@ export class DelayBasedRateController implements RateController {
   }
 
   private clamp (rateBitsPerSec: number): number {
+    // A NaN that slipped through arithmetic must never reach the pacer: fall back to the minimum.
+    if (Number.isNaN(rateBitsPerSec)) return this.current.minBitsPerSec
     return Math.min(this.current.targetBitsPerSec, Math.max(this.current.minBitsPerSec, rateBitsPerSec))
   }
 }
