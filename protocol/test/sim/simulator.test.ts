@@ -52,7 +52,7 @@ describe('simulator', () => {
       // New (non-resent) bytes of the second session: at most what was missing, plus at most one datagram per file stream.
       expect(f.payloadBytesSent - f.retransmittedBytes).toBeLessThanOrEqual(layout.totalBytes - held + entries.length * MAX_PAYLOAD_BYTES)
     }), { numRuns: 12, seed: 7 })
-  })
+  }, 300_000)
 
   it('moves 10,000 files of 4 KiB in one session', () => {
     const n = 10_000
@@ -62,5 +62,5 @@ describe('simulator', () => {
     expect(result.flows[0]!.ok).toBe(true)
     expect(result.flows[0]!.receiver.filesVerified).toBe(n)
     for (let i = 0; i < n; i += 997) expect(sha(sink.files[i]!)).toBe(sha(contents[i]!))
-  })
+  }, 300_000) // ~15 s on an idle 2-core machine; generous for a loaded one
 })
