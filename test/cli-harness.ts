@@ -55,7 +55,7 @@ export interface LocalDefault {
 }
 
 /** Starts `ferry up --json` on free ports in a new folder and waits for its ready line. */
-export async function startLocalDefault (timeoutMs = 90_000): Promise<LocalDefault> {
+export async function startLocalDefault (timeoutMs = 240_000): Promise<LocalDefault> {
   const { dir, env } = freshHome()
   const child = spawnFerry(['up', '--json', '--port', '0', '--data-dir', join(dir, 'up')], { env })
   let stderr = ''
@@ -63,7 +63,8 @@ export async function startLocalDefault (timeoutMs = 90_000): Promise<LocalDefau
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   const ready = await new Promise<Omit<LocalDefault, 'stop'>>((resolve, reject) => {
     let buffer = ''
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`ferry up not ready in ${timeoutMs} ms: ${stderr}`)) }, timeoutMs)
+    // SIGINT, not SIGKILL: `ferry up` then stops the portal and nodes it started instead of orphaning them.
+    const timer = setTimeout(() => { child.kill('SIGINT'); reject(new Error(`ferry up not ready in ${timeoutMs} ms: ${stderr}`)) }, timeoutMs)
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buffer += d
       const newline = buffer.indexOf('\n')

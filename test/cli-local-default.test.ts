@@ -7,7 +7,7 @@ import { freshHome, loginAs, runFerry, startLocalDefault, type LocalDefault } fr
 describe('ferry up and the portal commands', () => {
   let local: LocalDefault
 
-  beforeAll(async () => { local = await startLocalDefault() }, 120_000)
+  beforeAll(async () => { local = await startLocalDefault() }, 300_000)
   afterAll(async () => { expect(await local?.stop()).toBe(0) }, 30_000)
 
   it('prints one ready line: portal URL, three nodes, admin and two demo users', async () => {

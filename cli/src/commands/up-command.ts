@@ -26,8 +26,8 @@ Options:
                     "users":[{"name","password","role"}],"nodeAdminToken","dataDir"}
 `
 
-/** How long each part may take to report ready (ms): cold LevelDB and libp2p start in a few seconds on 2 cores. */
-const START_TIMEOUT_MS = 60_000
+/** How long each part may take to report ready (ms): a few seconds on an idle 2-core machine, much more on a busy one. */
+const START_TIMEOUT_MS = 180_000
 /** How long the mesh may take to connect every node to every other (ms). */
 const MESH_TIMEOUT_MS = 30_000
 
