@@ -43,8 +43,8 @@ describe('PendingUploadStore', () => {
 describe('layoutMesh', () => {
   it('draws each peer link once and takes the larger of the two ends\' rate reports', () => {
     const { placed, edges } = layoutMesh([
-      { id: 'P1', name: 'a', online: true, peers: [{ peerId: 'P2', connected: true, rttMs: 3 }], transfers: [{ id: 't', peer: 'P2', direction: 'replicate', rateBitsPerSec: 8e6 }, { id: 'c', peer: 'client', rateBitsPerSec: 8e6 }] },
-      { id: 'P2', name: 'b', online: true, peers: [{ peerId: 'P1', rttMs: 2 }, { peerId: 'stranger' }], transfers: [{ id: 't', peer: 'P1', direction: 'replicate', rateBitsPerSec: 4e6 }] },
+      { id: 'P1', name: 'a', online: true, peers: [{ peerId: 'P2', connected: true, rttMs: 3 }], transfers: [{ id: 't', peerId: 'P2', direction: 'replicate', rateBitsPerSec: 8e6 }, { id: 'c', peerId: 'client', rateBitsPerSec: 8e6 }] },
+      { id: 'P2', name: 'b', online: true, peers: [{ peerId: 'P1', rttMs: 2 }, { peerId: 'stranger' }], transfers: [{ id: 't', peerId: 'P1', direction: 'replicate', rateBitsPerSec: 4e6 }] },
       { id: 'P3', name: 'c', online: false, peers: [{ peerId: 'P1', connected: false }], transfers: [] }
     ], 600, 400)
     expect(placed).toHaveLength(3)

@@ -120,7 +120,7 @@ export class AdminNodesPage extends LitElement {
             const s = live.get(n.id)
             return html`<tr>
               <td data-label="Name">${n.name}<br><code class="hint">${n.id}</code></td>
-              <td data-label="State">${s === undefined ? '–' : s.online ? html`<span class="ok">online</span>` : html`<span class="error">offline</span>`}</td>
+              <td data-label="State">${s === undefined ? '–' : s.online ? html`<span class="ok">online</span>` : html`<span class="error" title=${s.error ?? ''}>offline</span>`}</td>
               <td data-label="Gateway"><code>${n.httpUrl}</code></td>
               <td class="num" data-label="Peers">${s?.peers.length ?? '–'}</td>
               <td class="num" data-label="Transfers">${s?.transfers.length ?? '–'}</td>

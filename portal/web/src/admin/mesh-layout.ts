@@ -49,7 +49,7 @@ export function layoutMesh (nodes: NodeStatus[], widthPx: number, heightPx: numb
   // Both ends of a node-to-node transfer may report it: take the larger report per link, never the sum.
   for (const n of nodes) {
     const perPeer = new Map<string, number>()
-    for (const t of n.transfers) if (t.peer !== undefined && known.has(t.peer)) perPeer.set(t.peer, (perPeer.get(t.peer) ?? 0) + t.rateBitsPerSec / 8)
+    for (const t of n.transfers) if (t.peerId !== undefined && known.has(t.peerId)) perPeer.set(t.peerId, (perPeer.get(t.peerId) ?? 0) + t.rateBitsPerSec / 8)
     for (const [other, rate] of perPeer) {
       const edge = edges.get(key(n.id, other))
       if (edge !== undefined) edge.rateBytesPerSec = Math.max(edge.rateBytesPerSec, rate)

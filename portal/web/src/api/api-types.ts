@@ -137,16 +137,19 @@ export interface NodeInfo {
 }
 
 /**
- * One node's live view for the mesh map, as GET /api/v1/nodes/status relays it from the node's ops API
- * (GET /api/v1/peers → peers, GET /api/v1/transfers → live transfers). Node ids are libp2p peer ids.
+ * One node's live view for the mesh map, as GET /api/v1/nodes/status (admin) relays it from the node's ops API
+ * (GET /api/v1/peers, GET /api/v1/transfers). Node ids are libp2p peer ids.
  */
 export interface NodeStatus {
   id: string
   name: string
   /** Whether the portal reached the node's ops API just now. */
   online: boolean
-  peers: Array<{ peerId: string, name?: string, connected?: boolean, rttMs?: number, throughputBitsPerSec?: number }>
-  transfers: Array<{ id: string, direction?: string, pkg?: string, peer?: string, rateBitsPerSec: number, bytesDone?: number, bytesTotal?: number }>
+  /** Why the ops API could not be read, when offline. */
+  error?: string
+  peers: Array<{ peerId: string, nodeId?: string, name?: string, connected?: boolean, rttMs?: number }>
+  /** `peerId` is the other end: a node's peer id, or `client` for a browser or CLI. */
+  transfers: Array<{ id: string, direction?: string, pkg?: string, peerId?: string, rateBitsPerSec: number, bytesDone?: number, bytesTotal?: number, etaSeconds?: number }>
 }
 
 export interface Notification {

@@ -145,7 +145,7 @@ export class FerryApp extends LitElement {
         <button class="menu-toggle" aria-expanded=${String(this.menuOpen)} aria-controls="nav"
           @click=${() => { this.menuOpen = !this.menuOpen }}>Menu</button>
         <span class="spacer"></span>
-        <a class="button primary new" href="/new">New package</a>
+        <a class="button primary new" href="/new" aria-label="New package"><span aria-hidden="true">+</span><span class="new-label" aria-hidden="true">New package</span></a>
         <ferry-notification-bell .api=${this.api}></ferry-notification-bell>
         <span class="who" title=${user.email}>${user.displayName || user.name}</span>
         <button @click=${() => { void this.signOut() }}>Sign out</button>
@@ -225,7 +225,8 @@ export class FerryApp extends LitElement {
     main { padding: 1.25rem; min-width: 0; outline: none; }
     @media (max-width: 720px) {
       .menu-toggle { display: inline-flex; }
-      .who { display: none; }
+      .who, .new-label { display: none; }
+      header { gap: .4rem; padding: .5rem .6rem; }
       .layout { grid-template-columns: 1fr; }
       nav { display: none; border-right: 0; border-bottom: 1px solid var(--ferry-border); }
       nav.open { display: block; }
