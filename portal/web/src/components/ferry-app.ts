@@ -3,6 +3,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit'
 import { PortalApi } from '../api/portal-api.js'
 import type { Inbox, User } from '../api/api-types.js'
 import { PortalApiError } from '../api/portal-api-error.js'
+import { reportNodeRtts } from '../api/node-probe.js'
 import { isAdminRoute, matchRoute, type AppRoute } from '../app-route.js'
 import { navigate, navigateEvent } from '../navigate.js'
 import { themeStyles } from '../theme-styles.js'
@@ -70,8 +71,14 @@ export class FerryApp extends LitElement {
       this.fatal = err instanceof PortalApiError ? err.message : String(err)
     }
     this.loading = false
-    if (this.user !== undefined) void this.loadInboxes()
+    if (this.user !== undefined) this.afterSignIn()
     this.syncRoute()
+  }
+
+  /** Per session: shared inboxes for the navigation, and RTTs to the nodes so transfers go to the nearest one. */
+  private afterSignIn (): void {
+    void this.loadInboxes()
+    void reportNodeRtts(this.api).catch(() => { /* the portal falls back to its default node */ })
   }
 
   private async loadInboxes (): Promise<void> {
@@ -115,7 +122,7 @@ export class FerryApp extends LitElement {
 
   private async signedIn (user: User): Promise<void> {
     this.user = user
-    void this.loadInboxes()
+    this.afterSignIn()
     const route = this.route
     navigate(route.page === 'sign-in' && route.next !== undefined ? route.next : '/inbox', { replace: true })
   }
