@@ -8,13 +8,13 @@ import type { SmtpSettings } from './notify/mailer.js'
 
 const USAGE = `usage: node portal/dist/main.js [--config FILE] [--dataDir DIR] [--host H] [--port N] [--publicUrl URL]
   [--smtpHost H --smtpPort N --smtpUser U --smtpPass P --smtpSecure --smtpFrom ADDR --smtpInsecureTls]
-  [--sweepIntervalSec N] [--trustProxy] [--demo] [--json]`
+  [--sweepIntervalSec N] [--scryptN N (password hash cost, default 32768)] [--trustProxy] [--demo] [--json]`
 
 const flags = {
   config: { type: 'string' }, dataDir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, publicUrl: { type: 'string' },
   smtpHost: { type: 'string' }, smtpPort: { type: 'string' }, smtpUser: { type: 'string' }, smtpPass: { type: 'string' },
   smtpSecure: { type: 'boolean' }, smtpFrom: { type: 'string' }, smtpInsecureTls: { type: 'boolean' },
-  sweepIntervalSec: { type: 'string' }, trustProxy: { type: 'boolean' }, demo: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' }
+  sweepIntervalSec: { type: 'string' }, scryptN: { type: 'string' }, trustProxy: { type: 'boolean' }, demo: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' }
 } as const
 
 async function freePort (host: string): Promise<number> {
@@ -64,7 +64,13 @@ async function main (): Promise<void> {
         ...(pick<string | undefined>('smtpUser', undefined) === undefined ? {} : { user: pick('smtpUser', ''), pass: pick('smtpPass', '') })
       }
 
-  const portal = await buildPortal({ dataDir, publicUrl, trustProxy: pick('trustProxy', false), logger: parsed.json !== true, ...(smtp === undefined ? {} : { smtp }) })
+  const scryptN = pick<string | undefined>('scryptN', undefined)
+  if (scryptN !== undefined && !/^[0-9]+$/.test(String(scryptN))) { process.stderr.write(`bad --scryptN\n${USAGE}\n`); process.exit(2) }
+  if (scryptN !== undefined && (Number(scryptN) < 1024 || (Number(scryptN) & (Number(scryptN) - 1)) !== 0)) { process.stderr.write(`--scryptN must be a power of two of at least 1024\n${USAGE}\n`); process.exit(2) }
+  const portal = await buildPortal({
+    dataDir, publicUrl, trustProxy: pick('trustProxy', false), logger: parsed.json !== true,
+    ...(smtp === undefined ? {} : { smtp }), ...(scryptN === undefined ? {} : { scryptN: Number(scryptN) })
+  })
   const users = pick('demo', false) ? await seedDemo(portal.services) : []
   await portal.app.listen({ host, port })
   portal.startBackground(Number(pick('sweepIntervalSec', '60')) * 1000)

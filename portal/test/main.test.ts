@@ -12,7 +12,7 @@ const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js')
 describe('portal/dist/main.js', () => {
   it('starts with --demo --json, prints one ready line, lets the demo users in, stops on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ferry-portal-main-'))
-    const child = spawn(process.execPath, [MAIN, '--data-dir', dir, '--port=0', '--demo', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [MAIN, '--data-dir', dir, '--port=0', '--demo', '--json', '--scrypt-n', '1024'], { stdio: ['ignore', 'pipe', 'pipe'] })
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve)
