@@ -19,6 +19,8 @@ const NODES = arg('--nodes', 30)
 const BENCH_BYTES = arg('--bytes', 32 * 1024 * 1024)
 /** Same pacing cap for both paths, so they share one emulated link (bits/s). */
 const LINK_BITS_PER_SEC = arg('--link-bits', 400e6)
+/** Node processes started at once. */
+const START_BATCH = 3
 /** Upper bound on the whole convergence wait (ms). */
 const CONVERGENCE_TIMEOUT_MS = 180_000
 
@@ -34,7 +36,7 @@ async function startNode (dataDir: string, extra: string[]): Promise<Proc> {
   let err = ''
   child.stderr!.on('data', d => { err += String(d) })
   const ready = await new Promise<Ready>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`node did not start in 120 s: ${err}`)) }, 120_000)
+    const timer = setTimeout(() => { reject(new Error(`node did not start in 180 s: ${err}`)) }, 180_000)
     createInterface({ input: child.stdout! }).once('line', line => { clearTimeout(timer); resolve(JSON.parse(line) as Ready) })
     child.once('exit', code => { clearTimeout(timer); reject(new Error(`node exited ${code}: ${err}`)) })
   })
@@ -72,7 +74,12 @@ async function stopAll (): Promise<void> {
 async function convergence (root: string): Promise<void> {
   const first = await startNode(join(root, 'n0'), [])
   const boot = first.ready.multiaddrs[0]
-  const rest = await Promise.all(Array.from({ length: NODES - 1 }, async (_, i) => await startNode(join(root, `n${i + 1}`), ['--bootstrap', boot])))
+  // A few at a time: 30 processes loading their modules at once only thrash two cores.
+  const rest: Proc[] = []
+  for (let i = 1; i < NODES; i += START_BATCH) {
+    const batch = Array.from({ length: Math.min(START_BATCH, NODES - i) }, (_, k) => i + k)
+    rest.push(...await Promise.all(batch.map(async n => await startNode(join(root, `n${n}`), ['--bootstrap', boot]))))
+  }
   const all = [first, ...rest]
   // The clock starts when the last node is up: what is measured is the mesh finding itself, not Node.js loading modules.
   const t0 = performance.now()
@@ -121,6 +128,10 @@ async function relay (root: string): Promise<void> {
 }
 
 const root = await mkdtemp(join(tmpdir(), 'ferry-bench-mesh-'))
+// Interrupted: take the node processes down too, never leave them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { void stopAll().then(async () => { await rm(root, { recursive: true, force: true }) }).finally(() => process.exit(130)) })
+}
 try {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
   if (only === undefined || only === 'convergence') { log(`starting ${NODES} nodes…`); await convergence(root) }
