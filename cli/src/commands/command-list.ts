@@ -10,8 +10,9 @@ import { nodeCommand, portalCommand } from './part-start-command.js'
 import { upCommand } from './up-command.js'
 import { transfersCommand } from './transfers-command.js'
 import { benchCommand } from './bench-command.js'
+import { cpCommand } from './cp-command.js'
 import { agentCommand } from './agent-command.js'
 
 export function commandList (): Command[] {
-  return [upCommand, loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, transfersCommand, agentCommand, benchCommand, nodeCommand, portalCommand]
+  return [upCommand, loginCommand, logoutCommand, sendCommand, inboxCommand, sentCommand, packageCommand, downloadCommand, cpCommand, transfersCommand, agentCommand, benchCommand, nodeCommand, portalCommand]
 }

@@ -91,6 +91,9 @@ export async function gatewayUpload (job: UploadJob): Promise<TransferOutcome> {
 }
 
 export async function gatewayDownload (job: DownloadJob): Promise<TransferOutcome> {
+  if (job.files.length === 0) {
+    throw new FerryError('FERRY_CLI_GATEWAY_ERROR', 'the gateway path needs the list of files to fetch, and none was given (`ferry cp` from a node needs UDP)')
+  }
   const startedMs = performance.now()
   const base = job.node.httpUrl.replace(/\/+$/, '')
   const bytesTotal = job.files.reduce((sum, f) => sum + f.sizeBytes, 0)

@@ -1,5 +1,5 @@
 // The fast path: opens /ferry/transfer/1 on the node over libp2p (Noise), then moves the bytes with the UDP driver as initiator.
-import { rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -38,7 +38,7 @@ export class Libp2pUdpTransport implements UdpTransport {
 
   async upload (job: UploadJob): Promise<TransferOutcome> {
     const manifest = job.files.map(f => ({ path: f.relativePath, sizeBytes: f.sizeBytes }))
-    return await this.run(job.node, job.signal, job.reporter, { token: job.token, direction: 'upload', manifest, rate: job.rate }, (control, endpoint, remote, onProgress, signal) => {
+    const outcome = await this.run(job.node, job.signal, job.reporter, { token: job.token, direction: 'upload', manifest, rate: job.rate }, (control, endpoint, remote, onProgress, signal) => {
       const done = new Set(control.accept.resume.completePaths)
       const files = job.files.filter(f => !done.has(f.relativePath)).map(f => ({ relativePath: f.relativePath, absolutePath: f.absolutePath, sizeBytes: f.sizeBytes }))
       const bytesTotal = job.files.reduce((n, f) => n + f.sizeBytes, 0)
@@ -47,10 +47,19 @@ export class Libp2pUdpTransport implements UdpTransport {
       if (files.length === 0) return undefined
       return endpoint.send({ connectionId: control.accept.connectionId, secret: Buffer.from(control.accept.secret, 'base64'), role: 'initiator', remote, files, rate: job.rate, idleTimeoutMs: DRIVER_IDLE_TIMEOUT_MS, signal, onProgress })
     })
+    // Empty folders carry no bytes: the UDP manifest holds files only, so they are recorded through the node's gateway.
+    for (const folder of job.emptyFolders) {
+      const response = await fetch(`${job.node.httpUrl.replace(/\/+$/, '')}/gateway/v1/packages/${encodeURIComponent(job.pkg)}/folders`, {
+        method: 'POST', headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ path: folder }), signal: job.signal
+      }).catch(() => undefined)
+      if (response?.ok !== true) job.reporter.notice(`could not record the empty folder ${folder} on ${job.node.name} (${response?.status ?? 'unreachable'})`, { folder })
+    }
+    return outcome
   }
 
   async download (job: DownloadJob): Promise<TransferOutcome> {
     const journalPath = downloadJournalPath(job.stateDir, job.pkg, job.destinationDir)
+    await mkdir(job.stateDir, { recursive: true, mode: 0o700 })
     const outcome = await this.run(job.node, job.signal, job.reporter, { token: job.token, direction: 'download', rate: job.rate, ...(job.paths === undefined ? {} : { paths: job.paths }) }, (control, endpoint, remote, onProgress, signal) => {
       const files = control.accept.manifest
       job.reporter.start({ id: job.pkg, direction: 'download', bytesTotal: files.reduce((n, f) => n + f.sizeBytes, 0), filesTotal: files.length, via: `udp ${remote.host}:${remote.port}` })
