@@ -76,7 +76,8 @@ export async function startLocalDefault (timeoutMs = 240_000): Promise<LocalDefa
     ...ready,
     stop: async () => {
       child.kill('SIGINT')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      // Generous: a busy machine stops four processes slowly, and a SIGKILL here would orphan them.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
       const code = await exited
       clearTimeout(timer)
       return code

@@ -8,7 +8,7 @@ describe('ferry up and the portal commands', () => {
   let local: LocalDefault
 
   beforeAll(async () => { local = await startLocalDefault() }, 300_000)
-  afterAll(async () => { expect(await local?.stop()).toBe(0) }, 30_000)
+  afterAll(async () => { expect(await local?.stop()).toBe(0) }, 90_000)
 
   it('prints one ready line: portal URL, three nodes, admin and two demo users', async () => {
     expect(local.portalUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)

@@ -132,7 +132,9 @@ async function runLocal (o: { ctx: CliContext, dataDir: string, port: number, no
     throw err
   } finally {
     rmSync(join(dataDir, LOCAL_STATE_FILE), { force: true })
-    for (const part of [...parts].reverse()) await part.stop()
+    // Nodes together, then the portal (reverse order of start, without waiting on each node in turn).
+    await Promise.all(parts.slice(1).map(async part => await part.stop()))
+    if (parts[0] !== undefined) await parts[0].stop()
   }
 }
 
