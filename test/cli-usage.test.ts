@@ -30,7 +30,7 @@ describe('ferry usage', () => {
     expect(r.stdout).toBe('')
   })
 
-  it('every command answers --help with its usage, exit 0', async () => {
+  it('every command answers --help with its usage, exit 0', { timeout: 240_000 }, async () => {
     const help = await runFerry(['help'])
     const names = [...help.stdout.matchAll(/^ {2}([a-z]+) /gm)].map(m => m[1]!)
     expect(names.length).toBeGreaterThan(3)
