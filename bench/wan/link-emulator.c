@@ -124,12 +124,13 @@ static void deliver_due (direction *d, int64_t now) {
   }
 }
 
-static void read_packets (direction *d, int64_t now) {
+static void read_packets (direction *d) {
   unsigned char packet[65536];
   for (int i = 0; i < READ_BATCH; i++) {
     ssize_t n = read(d->in_fd, packet, sizeof packet);
     if (n <= 0) return;
-    enqueue(d, packet, (size_t)n, now);
+    /* each packet's own arrival time: a batch read under load takes long enough that one stale `now` overstates the backlog */
+    enqueue(d, packet, (size_t)n, now_ns());
   }
 }
 
@@ -221,9 +222,8 @@ int main (int argc, char **argv) {
     struct pollfd fds[3] = { { fd_a, POLLIN, 0 }, { fd_b, POLLIN, 0 }, { 0, POLLIN, 0 } };
     int ready = ppoll(fds, 3, &timeout, NULL);
     if (ready < 0) { if (errno == EINTR) continue; perror("ppoll"); break; }
-    now = now_ns();
-    if (fds[0].revents & POLLIN) read_packets(&ab, now);
-    if (fds[1].revents & POLLIN) read_packets(&ba, now);
+    if (fds[0].revents & POLLIN) read_packets(&ab);
+    if (fds[1].revents & POLLIN) read_packets(&ba);
     if (fds[2].revents & (POLLIN | POLLHUP)) {
       ssize_t n = read(0, line + line_len, sizeof line - 1 - line_len);
       if (n == 0) break;
