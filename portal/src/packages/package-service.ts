@@ -50,6 +50,19 @@ export const MAX_EXPIRY_MS = 365 * 24 * 60 * 60 * 1000
 /** Byte limit on an upload token when the client did not declare its files (1 TiB). */
 const DEFAULT_MAX_UPLOAD_BYTES = 2 ** 40
 const LIVE = new Set(['uploading', 'sent', 'downloaded'])
+/** Zip bytes per entry beyond its data and twice its name: local header, data descriptor, central record, ZIP64 extras (generous). */
+const ZIP_ENTRY_OVERHEAD_BYTES = 200
+/** Zip bytes per archive: end records, ZIP64 locator, slack. */
+const ZIP_ARCHIVE_OVERHEAD_BYTES = 1024
+
+/**
+ * A download token's byte allowance: the package's file bytes, plus what the gateway's stored zip adds around them,
+ * so "download all as one zip" fits in the same token as file-by-file downloads.
+ */
+function downloadAllowanceBytes (pkg: { sizeBytes: number, files: Array<{ path: string }> }): number {
+  const zipBytes = pkg.files.reduce((n, f) => n + ZIP_ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(f.path, 'utf8'), ZIP_ARCHIVE_OVERHEAD_BYTES)
+  return pkg.sizeBytes + zipBytes
+}
 
 export function nodeView (node: NodeRecord): NodeView {
   return { id: node.id, name: node.name, multiaddrs: node.multiaddrs, udpHost: node.udpHost, udpPort: node.udpPort, httpUrl: node.httpUrl }
@@ -219,7 +232,7 @@ export class PackageService {
     }
     if (pkg.nodeIds.length === 0) throw new FerryError('FERRY_PORTAL_PACKAGE_STATE', 'package has no files on any node yet', { statusCode: 409 })
     const near = await this.pickNode(actor, options.nodeId, undefined)
-    const maxBytes = Math.max(pkg.sizeBytes, 1)
+    const maxBytes = downloadAllowanceBytes(pkg)
     if (pkg.nodeIds.includes(near.id)) {
       const grant = await this.tokens.issue({ nodeId: near.id, pkg: pkg.id, dir: 'download', sub, maxBytes, ...(options.paths === undefined ? {} : { paths: options.paths }) })
       return { token: grant.token, expiresAtMs: grant.expiresAtMs, node: nodeView(near) }

@@ -122,6 +122,8 @@ export interface TransferGrant {
   nodeId: string
   nodeName?: string
   expiresAtMs?: number
+  /** The node as the portal describes it (control and UDP addresses), for the desktop agent's fast path. */
+  node?: { id: string, name: string, multiaddrs: string[], udpHost: string, udpPort: number, httpUrl: string }
 }
 
 export interface NodeInfo {

@@ -201,7 +201,7 @@ export interface Page<T> {
 interface GrantBody {
   token: string
   expiresAtMs: number
-  node: { id: string, name: string, httpUrl: string }
+  node: { id: string, name: string, httpUrl: string, multiaddrs: string[], udpHost: string, udpPort: number }
 }
 
 interface DirectoryBody {
@@ -211,7 +211,7 @@ interface DirectoryBody {
 }
 
 function grantFrom (body: GrantBody): TransferGrant {
-  return { token: body.token, expiresAtMs: body.expiresAtMs, gatewayUrl: body.node.httpUrl, nodeId: body.node.id, nodeName: body.node.name }
+  return { token: body.token, expiresAtMs: body.expiresAtMs, gatewayUrl: body.node.httpUrl, nodeId: body.node.id, nodeName: body.node.name, node: body.node }
 }
 
 /** How the portal's package routes name a recipient. */

@@ -7,6 +7,8 @@ import type { PortalApi } from '../api/portal-api.js'
 import { formatBytes } from '../format/format-bytes.js'
 import { formatDate } from '../format/format-date.js'
 import { themeStyles } from '../theme-styles.js'
+import '../agent/agent-download.js'
+import type { AgentDownloadHost } from '../agent/agent-download.js'
 
 /** Files listed at most; the zip and the CLI still carry all of them. */
 const maxRows = 1000
@@ -81,6 +83,24 @@ export class PackagePage extends LitElement {
     if (this.grant !== undefined) location.assign(build(this.grant))
   }
 
+  /** What the desktop-agent panel needs: fresh grants with the node's UDP address, the receipt route, and the browser fallback. */
+  private agentHost (pkg: PackageDetail): AgentDownloadHost {
+    return {
+      packageId: pkg.id,
+      title: pkg.title,
+      files: pkg.files.map(f => ({ path: f.path, sizeBytes: f.sizeBytes, ...(f.sha256 == null ? {} : { sha256: f.sha256 }) })),
+      grant: async () => {
+        const grant = await this.api.downloadGrant(pkg.id)
+        if (grant.node === undefined) throw new Error('the portal named no node for this download')
+        return { token: grant.token, node: grant.node }
+      },
+      submitReceipt: async (receipt, nodeId) => { await this.api.submitReceipt(pkg.id, receipt, nodeId) },
+      fallback: () => {
+        void this.refreshGrant().then(() => { if (this.grant !== undefined) location.assign(zipDownloadUrl(this.grant, pkg.id)) })
+      }
+    }
+  }
+
   private async copyCommand (command: string): Promise<void> {
     try {
       await navigator.clipboard.writeText(command)
@@ -119,7 +139,8 @@ export class PackagePage extends LitElement {
           : html`<p class="row">
               <a class="button primary" data-testid="download-zip" href=${zipDownloadUrl(grant, id)}
                 @click=${(e: MouseEvent) => { void this.follow(e, g => zipDownloadUrl(g, id)) }}>Download all (zip, ${formatBytes(pkg.sizeBytes)})</a>
-            </p>`}
+            </p>
+            <ferry-agent-download .host=${this.agentHost(pkg)}></ferry-agent-download>`}
       <p>Or from a terminal, with resume and the fast UDP path:</p>
       <div class="command row">
         <code id="command" tabindex="0" data-testid="cli-command">${command}</code>
