@@ -61,4 +61,23 @@ describe('ferry up and the portal commands', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/FERRY_/)
   })
+
+  it('bench mesh measures every ordered pair of nodes; transfers lists the live ones', { timeout: 180_000 }, async () => {
+    const nodeArgs = [...local.nodes.flatMap(n => ['--node', n.httpUrl]), '--admin-token', local.nodeAdminToken]
+    const bench = await runFerry(['bench', 'mesh', '--bytes', '1M', '--json', ...nodeArgs], { timeoutMs: 170_000 })
+    expect(bench.code, bench.stderr).toBe(0)
+    const rows = bench.stdout.trim().split('\n').map(l => JSON.parse(l) as { from: string, to: string, bytes: number, mbps: number })
+    expect(rows).toHaveLength(6)
+    expect(new Set(rows.map(r => `${r.from}>${r.to}`)).size).toBe(6)
+    for (const row of rows) {
+      expect(row.bytes).toBe(1024 * 1024)
+      expect(row.mbps).toBeGreaterThan(0)
+    }
+    const transfers = await runFerry(['transfers', '--json', ...nodeArgs])
+    expect(transfers.code, transfers.stderr).toBe(0)
+    expect(Array.isArray(JSON.parse(transfers.stdout))).toBe(true)
+    const wrongToken = await runFerry(['transfers', '--node', local.nodes[0]!.httpUrl, '--admin-token', 'not-the-token-at-all'])
+    expect(wrongToken.code).toBe(1)
+    expect(wrongToken.stderr).toContain('admin token')
+  })
 })
