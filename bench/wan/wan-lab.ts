@@ -1,8 +1,9 @@
 // The WAN lab: two network namespaces joined by the userspace link emulator over TUN devices, set to a link profile, and torn down at the end whatever happens.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { emulatorBinary } from './emulator-binary.js'
+import { benchWorkDir, emulatorBinary } from './emulator-binary.js'
 import { directionSettings, type DirectionSettings, type LinkProfile } from './link-profile.js'
 
 /** Sender side (client) address, inside namespace A only. */
@@ -74,6 +75,18 @@ function killNamespaceProcesses (namespace: string): void {
 
 function readSysctl (path: string): number { return Number(readFileSync(path, 'utf8').trim()) }
 
+/** Puts back the socket buffer ceilings noted by the run that raised them. */
+function restoreSocketBufferLimits (): void {
+  for (const key of ['rmem_max', 'wmem_max']) {
+    const note = join(benchWorkDir, `original-${key}`)
+    if (!existsSync(note)) continue
+    try {
+      writeFileSync(`/proc/sys/net/core/${key}`, readFileSync(note, 'utf8').trim())
+      rmSync(note)
+    } catch { /* best effort */ }
+  }
+}
+
 export class WanLab {
   readonly namespaceA: string
   readonly namespaceB: string
@@ -81,7 +94,6 @@ export class WanLab {
   readonly #tunB: string
   #emulator: ChildProcess | undefined
   #emulatorLines: AsyncIterator<string> | undefined
-  #restoreSysctls: Array<[string, number]> = []
   #closed = false
   readonly #onExit = (): void => { this.closeSync() }
   profile: LinkProfile | undefined
@@ -109,13 +121,17 @@ export class WanLab {
 
   async #start (seed: number): Promise<void> {
     const binary = emulatorBinary()
-    // net.core.rmem_max/wmem_max are global on this kernel (read-only inside a namespace): raise them for the run, restore on close.
+    // net.core.rmem_max/wmem_max are global on this kernel (read-only inside a namespace): raise them for the run; the first
+    // run to raise a value notes the original in bench/.work, and whichever run closes last puts it back.
+    mkdirSync(benchWorkDir, { recursive: true })
     for (const key of ['rmem_max', 'wmem_max']) {
       const path = `/proc/sys/net/core/${key}`
       const old = readSysctl(path)
       if (old < socketBufferMaxBytes) {
+        try {
+          writeFileSync(join(benchWorkDir, `original-${key}`), String(old), { flag: 'wx' })
+        } catch { /* an earlier run's note is there already: it holds the value to restore */ }
         writeFileSync(path, String(socketBufferMaxBytes))
-        this.#restoreSysctls.push([path, old])
       }
     }
     for (const ns of [this.namespaceA, this.namespaceB]) run(['ip', 'netns', 'add', ns])
@@ -205,8 +221,6 @@ export class WanLab {
     // Another lab run may be relying on the raised ceiling: restore only when no lab namespace is left.
     let others = ''
     try { others = run(['ip', 'netns', 'list']) } catch { /* none */ }
-    if (!/ferry-[ab]-\d+/.test(others)) {
-      for (const [path, value] of this.#restoreSysctls) { try { writeFileSync(path, String(value)) } catch { /* best effort */ } }
-    }
+    if (!/ferry-[ab]-\d+/.test(others)) restoreSocketBufferLimits()
   }
 }
