@@ -25,6 +25,10 @@ interface OpenFile {
   fill: number
   writesInFlight: number
   idle: Array<() => void>
+  /** Set once the file is verified and its descriptor is about to close: a journal flush must leave it alone. */
+  closed?: boolean
+  /** The fsync a journal flush has in flight on this descriptor; closing waits for it (else EBADF, or a reused fd). */
+  syncing?: Promise<void>
 }
 
 export interface FileBlockSinkOptions {
@@ -158,7 +162,10 @@ export class FileBlockSink implements BlockSink {
   async flush (): Promise<void> {
     await Promise.all([...this.openFiles.values()].map(async f => {
       await this.whenIdle(f)
-      await new Promise<void>((resolve, reject) => fsync(f.fd, err => err === null ? resolve() : reject(err)))
+      if (f.closed === true) return // verified meanwhile: fsynced and renamed by verify()
+      const sync = new Promise<void>((resolve, reject) => fsync(f.fd, err => err === null ? resolve() : reject(err)))
+      f.syncing = sync.catch(() => {})
+      await sync
     }))
   }
 
@@ -202,6 +209,8 @@ export class FileBlockSink implements BlockSink {
       await this.whenIdle(f)
       const digest = await hashFd(f.fd, this.entries[fileIndex]!.sizeBytes)
       if (digest.equals(expected)) {
+        f.closed = true
+        await f.syncing
         fsyncSync(f.fd)
         closeSync(f.fd)
         this.openFiles.delete(fileIndex)

@@ -40,6 +40,25 @@ describe('FileBlockSink', () => {
     await sink.close()
   })
 
+  it('lets a journal flush run while files are verified and closed (many small files: no EBADF)', async () => {
+    const { dir, sink, fatal } = sinkIn()
+    const files = Array.from({ length: 200 }, () => randomBytes(16 * 1024))
+    sink.open(files.map((_, i) => ({ relativePath: `f${i}.bin`, kind: 'file' as const, sizeBytes: 16 * 1024 })))
+    const flushes: Array<Promise<void>> = []
+    files.forEach((data, i) => {
+      sink.write(i, 0, data)
+      sink.finish(i, createHash('sha256').update(data).digest())
+      // The driver's checkpoint flushes every open file while verifications close them.
+      if (i % 10 === 0) flushes.push(sink.flush())
+    })
+    await Promise.all(flushes)
+    for (let i = 0; i < 200 && !existsSync(join(dir, 'f199.bin')); i++) await new Promise(resolve => setImmediate(resolve))
+    await sink.flush()
+    await sink.close()
+    expect(fatal).toEqual([])
+    for (const [i, data] of files.entries()) expect(readFileSync(join(dir, `f${i}.bin`)).equals(data), `f${i}`).toBe(true)
+  })
+
   it('refuses bytes beyond its bounded buffer instead of growing', async () => {
     const { sink } = sinkIn()
     sink.open([{ relativePath: 'big', kind: 'file', sizeBytes: 2 * MAX_QUEUED_WRITE_BYTES }])
