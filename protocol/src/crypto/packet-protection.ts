@@ -28,6 +28,8 @@ export class PacketProtection {
   private readonly localKeys = new Map<string, PacketKey>()
   private readonly remoteKeys = new Map<string, PacketKey>()
   private readonly nonce = Buffer.alloc(12)
+  private lastLocal: { suite: CipherSuite, key: PacketKey, generation: number | 'hs' } | undefined
+  private lastRemote: { suite: CipherSuite, key: PacketKey, generation: number | 'hs' } | undefined
   /** Key generations used so far (for tests and ops). */
   keyUpdates = 0
 
@@ -63,9 +65,14 @@ export class PacketProtection {
     const isHello = forceHandshake || type === PacketType.Hello || (type === PacketType.Close && this.suite === undefined)
     const suite = isHello ? CipherSuite.ChaCha20Poly1305 : this.suite
     if (suite === undefined) return undefined
-    const generation = isHello ? 'hs' : Math.floor(pn / KEY_UPDATE_PACKETS[suite])
+    const generation: number | 'hs' = isHello ? 'hs' : Math.floor(pn / KEY_UPDATE_PACKETS[suite])
+    // Data packets hit the same generation over and over: skip the keyed lookup (and its string) for them.
+    const last = local ? this.lastLocal : this.lastRemote
+    if (last !== undefined && last.suite === suite && last.generation === generation) return last
     const key = local ? this.keyFor(this.localKeys, this.localSecret, suite, generation) : this.keyFor(this.remoteKeys, this.remoteSecret, suite, generation)
-    return { suite, key }
+    const selected = { suite, key, generation }
+    if (generation !== 'hs') { if (local) this.lastLocal = selected; else this.lastRemote = selected }
+    return selected
   }
 
   private makeNonce (iv: Buffer, pn: number): Buffer {

@@ -1,6 +1,7 @@
 // The UDP driver: one node:dgram socket, many sessions by connection id, real clock and timers, pacing and file I/O (SPEC.md §10).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
-import { isIPv4, isIPv6 } from 'node:net'
+import { lookup as dnsLookup } from 'node:dns'
+import { isIP, isIPv4, isIPv6 } from 'node:net'
 import { FerryError } from '../errors/ferry-error.js'
 import { DelayBasedRateController } from '../congestion/delay-based-rate-controller.js'
 import type { RateSettings } from '../congestion/rate-controller.js'
@@ -31,6 +32,8 @@ const DEFAULT_SOCKET_BUFFER_BYTES = 64 << 20
 const MAX_OUTSTANDING_SENDS = 2048
 /** Datagrams one session may emit per loop turn, so receiving keeps its share of the event loop. */
 const MAX_BURST_PER_TURN = 512
+/** Datagrams processed within this long of the first of their poll-phase batch carry its receive time (ms). */
+const MAX_BATCH_STAMP_MS = 1
 /** Journal checkpoint period (ms). */
 const JOURNAL_INTERVAL_MS = 1000
 /** Flush gathered write buffers at least this often (ms). */
@@ -77,12 +80,30 @@ export class RunningTransfer implements PromiseLike<TransferResult> {
 
 function nowMs (): number { return performance.now() }
 
+/**
+ * Resolves IP literals synchronously: node:dgram's default lookup defers every send to the next tick, which costs CPU
+ * per datagram and makes a burst leave after all of it was built (its timestamps then read as queueing delay).
+ */
+function literalLookup (host: string, family: number, callback: (err: Error | null, address: string, family: number) => void): void {
+  if (isIP(host) !== 0) { callback(null, host, family); return }
+  dnsLookup(host, family, callback)
+}
+
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
   private timer: NodeJS.Timeout | undefined
   private immediate: NodeJS.Immediate | undefined
   private outstandingSends = 0
   private closed = false
+  /**
+   * Receive time of the datagrams libuv read in the current poll phase (ms), reset by the next loop turn: every datagram
+   * of a batch carries the time it was read off the socket, not the time its turn to be processed came, so processing
+   * delay is never read as queueing delay by the rate controller.
+   */
+  private batchReceiveMs: number | undefined
+  /** The session the last datagram was for, and its connection id bytes: most datagrams skip the hex lookup. */
+  private lastEntry: Entry | undefined
+  private lastIdBytes: Buffer | undefined
   /** Datagrams for no known session (ignored). */
   unknownDatagrams = 0
   /** Socket buffer sizes the kernel granted (bytes). */
@@ -99,7 +120,7 @@ export class UdpEndpoint {
   /** Binds one UDP socket (IPv4 or IPv6 by `host`) with large buffers. */
   static async bind (options: BindOptions = {}): Promise<UdpEndpoint> {
     const host = options.host ?? '127.0.0.1'
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' })
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup as never })
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject)
       socket.bind(options.port ?? 0, host, () => { socket.off('error', reject); resolve() })
@@ -121,10 +142,23 @@ export class UdpEndpoint {
   }
 
   private onMessage (msg: Buffer, rinfo: RemoteInfo): void {
-    const id = peekConnectionId(msg)
-    const entry = id === undefined ? undefined : this.sessions.get(id)
-    if (entry === undefined) { this.unknownDatagrams++; return }
-    if (entry.session.handleDatagram(msg, nowMs())) {
+    // A batch longer than MAX_BATCH_STAMP_MS (a GC pause mid-batch) starts a new stamp: datagrams that arrived during the
+    // pause must not look early, or one sample below the true base delay would inflate every later queueing delay.
+    const clockMs = nowMs()
+    if (this.batchReceiveMs === undefined || clockMs - this.batchReceiveMs > MAX_BATCH_STAMP_MS) this.batchReceiveMs = clockMs
+    const receivedMs = this.batchReceiveMs
+    let entry = this.lastEntry
+    const idBytes = this.lastIdBytes
+    if (entry === undefined || idBytes === undefined || entry.session.state === 'closed' || msg.length < 9 ||
+      msg[1] !== idBytes[0] || msg[2] !== idBytes[1] || msg[3] !== idBytes[2] || msg[4] !== idBytes[3] ||
+      msg[5] !== idBytes[4] || msg[6] !== idBytes[5] || msg[7] !== idBytes[6] || msg[8] !== idBytes[7]) {
+      const id = peekConnectionId(msg)
+      entry = id === undefined ? undefined : this.sessions.get(id)
+      if (entry === undefined) { this.unknownDatagrams++; this.wake(); return }
+      this.lastEntry = entry
+      this.lastIdBytes = Buffer.from(id!, 'hex')
+    }
+    if (entry.session.handleDatagram(msg, receivedMs)) {
       if (entry.remote === undefined || entry.remote.port !== rinfo.port || entry.remote.host !== rinfo.address) entry.remote = { host: rinfo.address, port: rinfo.port }
     }
     this.wake()
@@ -140,6 +174,7 @@ export class UdpEndpoint {
   private readonly turn = (): void => {
     this.immediate = undefined
     this.timer = undefined
+    this.batchReceiveMs = undefined
     if (this.closed) return
     const now = nowMs()
     let deadline = Infinity
@@ -147,13 +182,14 @@ export class UdpEndpoint {
       const s = entry.session
       if (s.nextDeadlineMs() <= now) s.handleTimeout(now)
       for (let n = 0; n < MAX_BURST_PER_TURN && this.outstandingSends < MAX_OUTSTANDING_SENDS && entry.remote !== undefined; n++) {
-        const datagram = s.pollTransmit(now)
+        // A fresh clock per datagram: the send is synchronous (literalLookup), so its timestamp is when it leaves.
+        const datagram = s.pollTransmit(n === 0 ? now : nowMs())
         if (datagram === undefined) break
         this.outstandingSends++
         this.socket.send(datagram, entry.remote.port, entry.remote.host, this.onSent)
       }
       entry.afterTurn(now)
-      if (s.state === 'closed') { this.sessions.delete(id); entry.onClosed(); continue }
+      if (s.state === 'closed') { this.sessions.delete(id); if (this.lastEntry === entry) this.lastEntry = undefined; entry.onClosed(); continue }
       deadline = Math.min(deadline, s.nextDeadlineMs())
     }
     if (this.outstandingSends >= MAX_OUTSTANDING_SENDS) return // onSent wakes us
@@ -368,6 +404,7 @@ export class UdpEndpoint {
       entry.onClosed()
     }
     this.sessions.clear()
+    this.lastEntry = undefined
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.immediate !== undefined) clearImmediate(this.immediate)

@@ -129,7 +129,8 @@ export abstract class SessionCore {
       this.dropped.malformed++
       return false
     }
-    if (!buf.subarray(1, 1 + CONNECTION_ID_BYTES).equals(this.connectionIdBytes)) { this.dropped.wrongConnection++; return false }
+    const id = this.connectionIdBytes
+    for (let i = 0; i < CONNECTION_ID_BYTES; i++) if (buf[1 + i] !== id[i]) { this.dropped.wrongConnection++; return false }
     if (!this.replay.check(header.packetNumber)) { this.dropped.replayed++; return false }
     const body = this.protection.open(buf, header.packetNumber)
     if (body === undefined) { this.dropped.unauthenticated++; return false }
