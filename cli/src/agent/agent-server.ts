@@ -79,7 +79,10 @@ export class AgentServer {
     this.stopping.abort()
     await Promise.allSettled(this.running.values())
     await this.store.save(this.state)
-    await new Promise<void>(resolve => this.server?.close(() => resolve()) ?? resolve())
+    // Browsers keep idle keep-alive sockets open for minutes: drop them, or close() would wait for them.
+    const closed = new Promise<void>(resolve => this.server?.close(() => resolve()) ?? resolve())
+    this.server?.closeAllConnections()
+    await closed
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
