@@ -35,6 +35,33 @@ export async function completeUpload (grant: TransferGrant, pkg: string, signal?
   return body.receipt
 }
 
+/** Records an empty folder of the package on the node (a folder that holds files needs no record). Already there is fine. */
+export async function recordEmptyFolder (grant: TransferGrant, pkg: string, path: string, signal?: AbortSignal): Promise<void> {
+  let response: Response
+  try {
+    response = await fetch(`${trimSlash(grant.gatewayUrl)}/gateway/v1/packages/${encodeURIComponent(pkg)}/folders`, {
+      method: 'POST', headers: { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ path }), signal
+    })
+  } catch (err) {
+    throw new PortalApiError(0, 'FERRY_WEB_NETWORK', 'The storage node could not be reached.', { cause: err })
+  }
+  if (response.ok || response.status === 409) return
+  const body = await response.json().catch(() => ({})) as { code?: string, message?: string }
+  throw new PortalApiError(response.status, body.code ?? `HTTP_${response.status}`, body.message ?? `The node refused the folder ${path}.`)
+}
+
+/**
+ * The node's signed download receipt once a download with this grant was served to its last byte; undefined while it
+ * has not (409). A plain link cannot tell the page when the browser finished, so the page asks the node.
+ */
+export async function fetchDownloadReceipt (grant: TransferGrant, pkg: string, signal?: AbortSignal): Promise<string | undefined> {
+  const url = `${trimSlash(grant.gatewayUrl)}/gateway/v1/packages/${encodeURIComponent(pkg)}/download-receipt?token=${encodeURIComponent(grant.token)}`
+  const response = await fetch(url, { signal }).catch(() => undefined)
+  if (response === undefined || !response.ok) return undefined
+  const body = await response.json().catch(() => ({})) as { receipt?: string }
+  return typeof body.receipt === 'string' ? body.receipt : undefined
+}
+
 function trimSlash (url: string): string {
   return url.replace(/\/+$/, '')
 }

@@ -2,7 +2,7 @@
 // the gateway with tus, and resume an unfinished one after a reload by picking the same files again.
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit'
 import type { Inbox, MetadataField, PackageDetail, PackageInput, Recipient, TransferGrant, User } from '../api/api-types.js'
-import { completeUpload } from '../api/gateway-client.js'
+import { completeUpload, recordEmptyFolder } from '../api/gateway-client.js'
 import type { PortalApi } from '../api/portal-api.js'
 import { formatBytes } from '../format/format-bytes.js'
 import { navigate } from '../navigate.js'
@@ -200,6 +200,8 @@ export class NewPackagePage extends LitElement {
       this.snapshot = uploader.snapshot()
     }
     this.phase = 'sealing'
+    // Empty folders travel as records, not uploads: the zip and the CLI recreate them.
+    for (const folder of this.picked.filter(e => e.kind === 'folder')) await recordEmptyFolder(grant, packageId, folder.path)
     const receipt = await completeUpload(grant, packageId)
     await this.api.submitReceipt(packageId, receipt, grant.nodeId)
     this.pending.remove(packageId)

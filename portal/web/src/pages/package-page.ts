@@ -2,7 +2,7 @@
 // and the `ferry download` command that fetches it from a terminal.
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit'
 import type { PackageDetail, TransferGrant, User } from '../api/api-types.js'
-import { fileDownloadUrl, zipDownloadUrl } from '../api/gateway-client.js'
+import { fetchDownloadReceipt, fileDownloadUrl, zipDownloadUrl } from '../api/gateway-client.js'
 import type { PortalApi } from '../api/portal-api.js'
 import { formatBytes } from '../format/format-bytes.js'
 import { formatDate } from '../format/format-date.js'
@@ -12,6 +12,9 @@ import type { AgentDownloadHost } from '../agent/agent-download.js'
 
 /** Files listed at most; the zip and the CLI still carry all of them. */
 const maxRows = 1000
+/** How often the page asks the node whether a browser download finished (ms), and for how long (ms). */
+const receiptPollMs = 2_000
+const receiptWatchMs = 60 * 60_000
 
 export class PackagePage extends LitElement {
   static override properties = {
@@ -80,7 +83,22 @@ export class PackagePage extends LitElement {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
     event.preventDefault()
     await this.refreshGrant()
-    if (this.grant !== undefined) location.assign(build(this.grant))
+    const grant = this.grant
+    if (grant === undefined) return
+    location.assign(build(grant))
+    void this.reportWhenDownloaded(grant)
+  }
+
+  /** Once the node has served this grant's download to the last byte, hands its receipt to the portal (the sender's download receipt). */
+  private async reportWhenDownloaded (grant: TransferGrant): Promise<void> {
+    const deadlineMs = Date.now() + receiptWatchMs
+    while (this.isConnected && Date.now() < deadlineMs) {
+      await new Promise(resolve => setTimeout(resolve, receiptPollMs))
+      const receipt = await fetchDownloadReceipt(grant, this.packageId)
+      if (receipt === undefined) continue
+      await this.api.submitReceipt(this.packageId, receipt, grant.nodeId).catch(() => {})
+      return
+    }
   }
 
   /** What the desktop-agent panel needs: fresh grants with the node's UDP address, the receipt route, and the browser fallback. */
