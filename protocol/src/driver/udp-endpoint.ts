@@ -92,6 +92,8 @@ function literalLookup (host: string, family: number, callback: (err: Error | nu
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
   private timer: NodeJS.Timeout | undefined
+  /** When the pending timer fires (ms). */
+  private timerDueMs = Infinity
   private immediate: NodeJS.Immediate | undefined
   private outstandingSends = 0
   private closed = false
@@ -167,13 +169,13 @@ export class UdpEndpoint {
   /** Runs the loop on the next turn (coalesced). */
   private wake (): void {
     if (this.immediate !== undefined || this.closed) return
-    if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined }
-    this.immediate = setImmediate(this.turn)
+    this.immediate = setImmediate(this.onImmediate)
   }
 
+  private readonly onImmediate = (): void => { this.immediate = undefined; this.turn() }
+  private readonly onTimer = (): void => { this.timer = undefined; this.turn() }
+
   private readonly turn = (): void => {
-    this.immediate = undefined
-    this.timer = undefined
     this.batchReceiveMs = undefined
     if (this.closed) return
     const now = nowMs()
@@ -194,10 +196,16 @@ export class UdpEndpoint {
     }
     if (this.outstandingSends >= MAX_OUTSTANDING_SENDS) return // onSent wakes us
     if (deadline === Infinity) return
-    const delay = deadline - nowMs()
-    if (delay <= 0) this.immediate = setImmediate(this.turn)
+    const clockMs = nowMs()
+    const delay = deadline - clockMs
+    if (delay <= 0) { this.immediate ??= setImmediate(this.onImmediate); return }
+    // A pending timer that fires no later than needed is kept: re-arming one per datagram costs more than a spare turn.
+    if (this.timer !== undefined && this.timerDueMs <= deadline) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
     // Timers have 1 ms granularity: the pacer's burst allowance covers what accrues meanwhile (SPEC.md §7.2).
-    else this.timer = setTimeout(this.turn, Math.max(1, Math.floor(delay)))
+    const waitMs = Math.max(1, Math.floor(delay))
+    this.timerDueMs = clockMs + waitMs
+    this.timer = setTimeout(this.onTimer, waitMs)
   }
 
   private readonly onSent = (): void => {
