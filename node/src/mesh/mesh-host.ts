@@ -29,6 +29,14 @@ type Services = { identify: Identify, ping: Ping }
 
 /** Longest a mesh housekeeping dial or exchange may take (ms); a slow peer must not stall the loop. */
 const HOUSEKEEPING_TIMEOUT_MS = 5_000
+/**
+ * Inbound connections accepted per second from one host. libp2p's default (5) is a DoS guard for public peers, but
+ * mesh nodes behind one address (a site's NAT, or every node of `ferry up` on 127.0.0.1) all dial each other at
+ * start-up: at 5/s a 30-node mesh took minutes to converge, its dials refused and retried.
+ */
+const INBOUND_CONNECTIONS_PER_SEC_PER_HOST = 200
+/** Connections still upgrading (Noise, Yamux) at once; 10 by default, too few when a whole mesh joins together. */
+const MAX_PENDING_INBOUND_CONNECTIONS = 128
 
 /** Owns the libp2p node. `start()` listens and joins; `stop()` leaves. Other parts add stream protocols with `handle`. */
 export class MeshHost {
@@ -61,7 +69,12 @@ export class MeshHost {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionManager: { maxConnections: 512, dialTimeout: HOUSEKEEPING_TIMEOUT_MS },
+      connectionManager: {
+        maxConnections: 512,
+        dialTimeout: HOUSEKEEPING_TIMEOUT_MS,
+        inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_SEC_PER_HOST,
+        maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS
+      },
       services: { identify: identify(), ping: ping() }
     })
     const node = this.libp2p
