@@ -112,7 +112,9 @@ export class FileBlockSink implements BlockSink {
     }
     if (f.buffer !== undefined && f.fill + bytes.length > f.buffer.length) this.flushFile(f)
     if (f.buffer === undefined) {
-      f.buffer = Buffer.allocUnsafe(Math.max(WRITE_BUFFER_BYTES, bytes.length))
+      // No bigger than what is left of the file: a 16 KiB file must not cost a 1 MiB buffer (garbage collection).
+      const leftBytes = this.entries[fileIndex]!.sizeBytes - offsetBytes
+      f.buffer = Buffer.allocUnsafe(Math.max(Math.min(WRITE_BUFFER_BYTES, leftBytes), bytes.length))
       f.start = offsetBytes
       f.fill = 0
     }
