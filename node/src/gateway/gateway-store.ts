@@ -57,8 +57,8 @@ export interface FileDigests {
 }
 
 /**
- * Node storage as the gateway sees it. A node implements it over its own LevelDB and data folder (LevelGatewayStore is
- * the reference implementation). Disk paths come from ids only. A partial upload appears under its final name (and its
+ * Node storage as the gateway sees it. The node implements it over its own LevelDB and data folder (LevelPackageStore,
+ * node/src/storage/level-package-store.ts). Disk paths come from ids only. A partial upload appears under its final name (and its
  * manifest entry turns complete) only in finalizeUpload, after the gateway verified its SHA-256.
  */
 export interface GatewayStore {
@@ -77,7 +77,7 @@ export interface GatewayStore {
 
   /**
    * Creates the upload record, an empty partial file, and an incomplete manifest entry for record.path.
-   * A complete file or a folder already at that path: a coded FerryError with statusCode 409 (`FERRY_…_FILE_EXISTS`).
+   * A complete file or a folder already at that path: a coded FerryError with statusCode 409 (`FERRY_NODE_FILE_EXISTS`, which browsers rely on to count the file as done).
    */
   createUpload (record: UploadRecord): Promise<void>
   getUpload (id: string): Promise<UploadRecord | undefined>

@@ -8,13 +8,13 @@ import { exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet, type JW
 import { signTransferToken, verifyTransferToken, type TransferTokenClaims } from '@ferry/protocol/token/transfer-token'
 import { signTransferReceipt } from '@ferry/protocol/token/transfer-receipt'
 import { gatewayPlugin, type GatewayOptions } from '../../src/gateway/gateway-plugin.js'
-import { LevelGatewayStore } from '../../src/gateway/level-gateway-store.js'
+import { LevelPackageStore } from '../../src/storage/level-package-store.js'
 
 export const NODE_ID = 'node-a'
 
 export interface GatewayFixture {
   app: FastifyInstance
-  store: LevelGatewayStore
+  store: LevelPackageStore
   dir: string
   /** The clock the gateway and token checks read; tests move it. */
   clock: { nowMs: number }
@@ -29,7 +29,7 @@ export async function gatewayFixture (options: Partial<GatewayOptions> = {}): Pr
   const dir = await mkdtemp(join(tmpdir(), 'ferry-gateway-'))
   const db = new Level<string, any>(join(dir, 'db'))
   await db.open()
-  const store = new LevelGatewayStore({ db, filesDir: join(dir, 'files') })
+  const store = new LevelPackageStore({ db, filesDir: join(dir, 'files') })
   const portal = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
   const node = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
   const portalKeys: JSONWebKeySet = { keys: [{ ...(await exportJWK(portal.publicKey)), kid: 'k1', alg: 'EdDSA' }] }

@@ -139,7 +139,7 @@ describe('tus protocol', () => {
     expect(await fx.store.getEntry('pkg-1', 'empty.txt')).toMatchObject({ complete: true, sizeBytes: 0, sha256: sha256(Buffer.alloc(0)), crc32: 0 })
     const again = await create('empty.txt', 0, token)
     expect(again.statusCode).toBe(409)
-    expect(again.json().code).toBe('FERRY_GATEWAY_FILE_EXISTS')
+    expect(again.json().code).toBe('FERRY_NODE_FILE_EXISTS')
   })
 
   it('refuses bodies past Upload-Length, sizes past Tus-Max-Size, a wrong Tus-Resumable and a wrong content type', async () => {

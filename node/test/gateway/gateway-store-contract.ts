@@ -1,4 +1,4 @@
-// The contract every GatewayStore keeps (LevelGatewayStore and the node's own), as one reusable suite.
+// The contract every GatewayStore keeps (the node's LevelPackageStore today), as one reusable suite.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import type { GatewayStore, UploadRecord } from '../../src/gateway/gateway-store.js'
 

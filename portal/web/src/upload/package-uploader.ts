@@ -226,12 +226,12 @@ export class PackageUploader extends EventTarget {
   }
 }
 
-/** The gateway's answer when a complete, verified file already sits at this path (FERRY_GATEWAY_FILE_EXISTS, 409). */
+/** The gateway's answer when a complete, verified file already sits at this path (FERRY_NODE_FILE_EXISTS, 409). */
 function alreadyStored (err: Error): boolean {
   const response = (err as Partial<DetailedError>).originalResponse
   if (response == null || response.getStatus() !== 409) return false
   try {
-    return (JSON.parse(response.getBody()) as { code?: string }).code === 'FERRY_GATEWAY_FILE_EXISTS'
+    return (JSON.parse(response.getBody()) as { code?: string }).code === 'FERRY_NODE_FILE_EXISTS'
   } catch {
     return false
   }
