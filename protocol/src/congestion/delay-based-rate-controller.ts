@@ -87,6 +87,10 @@ export interface RateControlTunables {
   /** Base-delay history: bucket length (ms) and count. */
   baseBucketMs: number
   baseBucketCount: number
+  /** Served-rate filter: the largest served sample over this many RTTs, each capped at the largest pacing rate of the same window, holds the rate while the queue is empty (RTTs). */
+  servedWindowRtts: number
+  /** …only while queueing delay is below this (ms): near zero, where no competitor can be holding a queue. */
+  servedHoldQueueDelayMs: number
   /** No report for this many RTTs (at least `silenceMinMs`) and the rate halves every further RTT (RTTs, ms). */
   silenceRtts: number
   silenceMinMs: number
@@ -137,6 +141,8 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   maxOverheadRatio: 1.25,
   baseBucketMs: 10_000,
   baseBucketCount: 6,
+  servedWindowRtts: 1,
+  servedHoldQueueDelayMs: 1,
   silenceRtts: 4,
   silenceMinMs: 500
 })
@@ -215,6 +221,8 @@ export class DelayBasedRateController implements RateController {
   private sentBytes = 0
   private resolvedBytes = 0
   private overheadRatio = 1
+  /** Recent served samples with the pacing rate in force when each arrived (oldest first), for `filteredServed`. */
+  private readonly servedSamples: Array<{ atMs: number, servedBitsPerSec: number, rateBitsPerSec: number }> = []
 
   constructor (options: DelayBasedRateControllerOptions) {
     this.current = checkSettings(options.settings)
@@ -336,6 +344,7 @@ export class DelayBasedRateController implements RateController {
       if (Number.isFinite(ratio)) this.overheadRatio = Math.min(t.maxOverheadRatio, Math.max(1, ratio))
     }
     const served = this.overheadRatio * this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
+    this.recordServed(served, report.nowMs)
     switch (this.phase) {
       case 'start':
         if (q > t.startExitQueueDelayMs) {
@@ -446,11 +455,16 @@ export class DelayBasedRateController implements RateController {
     // `low` that has just yielded does not probe up: the queue may be empty only because the other flow is in its
     // own drain or probe (LEDBAT's slow recovery).
     const holding = policy === 'low' && nowMs - this.lastLowHalvingMs < t.lowYieldHoldMs
+    let ceilingServed = served
     if (q < t.emptyQueueFraction * aimQueueMs && !holding) {
       // The longer the queue stays empty, the faster we probe: doubling the step every RTT, up to the ceiling.
       if (this.emptySinceMs === undefined) this.emptySinceMs = nowMs
       const step = t.emptyQueueGrowthPerRtt * Math.pow(2, (nowMs - this.emptySinceMs) / this.rttMs)
-      next = Math.max(next, served * (1 + Math.min(step, t.maxEmptyQueueGrowthPerRtt)))
+      // With no queue, the queue is the brake, not one noisy receive-rate sample: probe from the recent best
+      // served rate (capped at what we paced), so the rate does not ratchet down on a low sample (spec §4.3).
+      // Not in competitive mode: a loss-based competitor's queue comes and goes, and there the cap is the brake.
+      if (policy !== 'low' && q < t.servedHoldQueueDelayMs && nowMs >= this.capUntilMs) ceilingServed = Math.max(served, this.filteredServed())
+      next = Math.max(next, ceilingServed * (1 + Math.min(step, t.maxEmptyQueueGrowthPerRtt)))
       // Empty for long: much more room than the steady law can find soon (a competitor left, or we started behind
       // one): probe again as in the fast start, more gently (spec §2.3).
       if (policy !== 'low' && nowMs - this.emptySinceMs >= Math.max(t.restartAfterEmptyRtts * this.rttMs, t.restartAfterEmptyMinMs) && nowMs >= this.capUntilMs) {
@@ -461,7 +475,26 @@ export class DelayBasedRateController implements RateController {
     } else {
       this.emptySinceMs = undefined
     }
-    this.rate = this.clamp(Math.min(next, Math.max(served, this.current.minBitsPerSec) * t.maxRateOverReceive))
+    this.rate = this.clamp(Math.min(next, Math.max(ceilingServed, this.current.minBitsPerSec) * t.maxRateOverReceive))
+  }
+
+  /** Keeps the served samples of the last `servedWindowRtts` RTTs, each with the pacing rate it was measured under. */
+  private recordServed (servedBitsPerSec: number, nowMs: number): void {
+    if (!Number.isFinite(servedBitsPerSec)) return
+    this.servedSamples.push({ atMs: nowMs, servedBitsPerSec, rateBitsPerSec: this.rate })
+    const windowMs = this.tun.servedWindowRtts * this.rttMs
+    while (this.servedSamples.length > 1 && nowMs - this.servedSamples[0].atMs > windowMs) this.servedSamples.shift()
+  }
+
+  /** The largest recent served sample, no larger than the largest recent pacing rate: a burst measured at the receiver cannot exceed what was sent. */
+  private filteredServed (): number {
+    let maxServed = 0
+    let maxRate = 0
+    for (const sample of this.servedSamples) {
+      if (sample.servedBitsPerSec > maxServed) maxServed = sample.servedBitsPerSec
+      if (sample.rateBitsPerSec > maxRate) maxRate = sample.rateBitsPerSec
+    }
+    return Math.min(maxServed, maxRate)
   }
 
   private clamp (rateBitsPerSec: number): number {

@@ -53,6 +53,29 @@ describe('DelayBasedRateController', () => {
     expect(c.rateBitsPerSec(t)).toBeLessThan(230 * MBIT)
   })
 
+  it('holds the link when the queue is empty although single receive-rate samples are noisy (spec §4.3)', () => {
+    // Target = link = 100 Mbit/s, so no queue forms; every other report says 60 % of what arrived (receiver jitter).
+    const lowestRate = (tunables: { servedHoldQueueDelayMs?: number }): number => {
+      const c = new DelayBasedRateController({ settings: { ...fair, targetBitsPerSec: 100 * MBIT }, nowMs: 0, tunables })
+      let t = feed(c, 0, 40, { queueMs: 0, rateBits: t => Math.min(c.rateBitsPerSec(t), 100 * MBIT) })
+      // Leave the fast start through a short queue, as on a real path.
+      t = feed(c, t, 2, { queueMs: 10, rateBits: 100 * MBIT })
+      // Back to steady state at the link rate, then 10 reports (2.5 RTTs) with no queue and noisy samples.
+      t = feed(c, t, 2, { queueMs: 0, rateBits: 100 * MBIT })
+      let lowest = Infinity
+      for (let i = 0; i < 10; i++) {
+        const noisy = i % 2 === 0 ? 1 : 0.6
+        t = feed(c, t, 1, { queueMs: 0, rateBits: Math.min(c.rateBitsPerSec(t), 100 * MBIT) * noisy })
+        lowest = Math.min(lowest, c.rateBitsPerSec(t))
+      }
+      expect(c.snapshot().phase).toBe('steady')
+      return lowest
+    }
+    expect(lowestRate({})).toBeGreaterThan(95 * MBIT)
+    // Without the served filter the same samples drag the rate down.
+    expect(lowestRate({ servedHoldQueueDelayMs: 0 })).toBeLessThan(90 * MBIT)
+  })
+
   it('does not take random loss as congestion: the rate holds at 5 % loss', () => {
     const c = new DelayBasedRateController({ settings: fair, nowMs: 0 })
     let t = feed(c, 0, 100, { queueMs: 0 })
