@@ -1,5 +1,6 @@
 // The portal's REST API as the CLI uses it (login, packages, transfer tokens, nodes, receipts): one method per call, typed.
 import { PortalHttp, type PortalHttpOptions } from './portal-http.js'
+import type { NodeEndpoint } from '../transfer/transfer-types.js'
 
 export interface PackageFileInfo { path: string, sizeBytes: number, sha256?: string }
 
@@ -28,14 +29,8 @@ export interface PackageInfo extends PackageSummaryInfo {
   downloads?: Array<{ by: string, atMs: number }>
 }
 
-export interface NodeInfo {
-  id: string
-  name: string
-  multiaddrs: string[]
-  udpHost: string
-  udpPort: number
-  httpUrl: string
-}
+/** A node as the portal lists it: the same shape the transports take. */
+export type NodeInfo = NodeEndpoint
 
 /** A transfer token the portal issued, with where to use it. */
 export interface TransferGrant {
