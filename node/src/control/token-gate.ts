@@ -33,6 +33,16 @@ export class TokenGate {
     return await verifyTransferToken(token, { keys, audience: this.audience, nowMs: this.components.nowMs(), expect })
   }
 
+  /**
+   * Checks a token issued to another node (`audience`) without consuming it: a peer forwarding a user's download token
+   * to read a package this node holds (/ferry/package-read/1).
+   */
+  async verifyForPeer (token: string, audience: string, expect: { pkg?: string, dir?: TransferDirection }): Promise<TransferTokenClaims> {
+    const keys = this.components.keyRing.keys
+    if (keys.keys.length === 0) throw new FerryError('FERRY_NODE_PORTAL_KEYS', 'this node knows no portal keys yet', { statusCode: 503 })
+    return await verifyTransferToken(token, { keys, audience, nowMs: this.components.nowMs(), expect })
+  }
+
   /** Checks a token and, when it is single-use, records its id so any later presentation is refused (FERRY_NODE_TOKEN_REPLAYED). */
   async admit (token: string, expect: { pkg?: string, dir?: TransferDirection }): Promise<TransferTokenClaims> {
     const claims = await this.verify(token, expect)

@@ -31,7 +31,7 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
   app.route({ method: ['GET', 'HEAD'], url: '/gateway/v1/packages/:pkg/files/*', handler: async (request, reply) => {
     const params = request.params as { pkg: string, '*': string }
     const pkg = checkPackageId(params.pkg)
-    const claims = await downloadClaims(request, pkg)
+    const { claims, token } = await downloadAccess(request, pkg)
     const path = checkPackagePath(params['*'])
     requireCovered(claims, path)
     let entry = await store.getEntry(pkg, path)
@@ -39,10 +39,10 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     if ((entry === undefined || !entry.complete) && ctx.remote !== undefined) {
       // Not here (yet): stream it from the node that holds it while serving.
       const { remote } = ctx
-      const held = (await remote.listEntries(pkg))?.find(e => e.path === path)
+      const held = (await remote.listEntries(pkg, token))?.find(e => e.path === path)
       if (held !== undefined) {
         entry = held
-        read = (start, end) => remote.readFile(pkg, path, start, end)
+        read = (start, end) => remote.readFile(pkg, path, start, end, token)
       }
     }
     if (entry === undefined || entry.kind !== 'file') {
@@ -60,15 +60,15 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
 
   app.route({ method: ['GET', 'HEAD'], url: '/gateway/v1/packages/:pkg/zip', handler: async (request, reply) => {
     const pkg = checkPackageId((request.params as { pkg: string }).pkg)
-    const claims = await downloadClaims(request, pkg)
+    const { claims, token } = await downloadAccess(request, pkg)
     let stored = await store.listEntries(pkg)
     let read = (path: string, start: number, end: number): AsyncIterable<Uint8Array> => store.readFile(pkg, path, start, end)
     if ((stored === undefined || stored.some(entry => !entry.complete)) && ctx.remote !== undefined) {
       const { remote } = ctx
-      const held = await remote.listEntries(pkg)
+      const held = await remote.listEntries(pkg, token)
       if (held !== undefined) {
         stored = held
-        read = (path, start, end) => remote.readFile(pkg, path, start, end)
+        read = (path, start, end) => remote.readFile(pkg, path, start, end, token)
       }
     }
     const entries = stored?.filter(entry => tokenCoversPath(claims, entry.path))
@@ -98,10 +98,11 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
     })
   } })
 
-  async function downloadClaims (request: FastifyRequest, pkg: string): Promise<TransferTokenClaims> {
+  /** The request's download token, verified for this package; the token goes on to a holding node that checks it too. */
+  async function downloadAccess (request: FastifyRequest, pkg: string): Promise<{ claims: TransferTokenClaims, token: string }> {
     const token = requestToken(request)
     if (token === undefined) throw tokenRequired()
-    return await ctx.verifyToken(token, { pkg, dir: 'download' })
+    return { claims: await ctx.verifyToken(token, { pkg, dir: 'download' }), token }
   }
 
   /** A file stored without a CRC-32 (e.g. by another path into the node) gets one computed once and remembered. */
@@ -182,7 +183,7 @@ export function registerDownloadRoutes (app: FastifyInstance, ctx: GatewayContex
    */
   app.get('/gateway/v1/packages/:pkg/download-receipt', async (request, reply) => {
     const pkg = checkPackageId((request.params as { pkg: string }).pkg)
-    const claims = await downloadClaims(request, pkg)
+    const { claims } = await downloadAccess(request, pkg)
     const files = ctx.downloads.files(claims.jti)
     if (files.length === 0) {
       throw new FerryError('FERRY_GATEWAY_DOWNLOAD_INCOMPLETE', 'nothing has been served whole with this token yet', { statusCode: 409 })

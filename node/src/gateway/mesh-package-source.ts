@@ -25,14 +25,14 @@ export class MeshPackageSource implements RemotePackageSource {
     this.components = components
   }
 
-  async listEntries (pkg: string, signal?: AbortSignal): Promise<PackageEntry[] | undefined> {
+  async listEntries (pkg: string, token: string, signal?: AbortSignal): Promise<PackageEntry[] | undefined> {
     const known = this.holders.get(pkg)
     const peers = [...new Set([...(known === undefined ? [] : [known]), ...this.components.peers()])]
     for (const peer of peers) {
       signal?.throwIfAborted()
       try {
         const timeout = AbortSignal.timeout(MANIFEST_TIMEOUT_MS)
-        const { answer } = await this.ask(peer, { type: 'manifest', pkg }, signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
+        const { answer } = await this.ask(peer, { type: 'manifest', pkg, token }, signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
         if (answer.ok && answer.entries !== undefined && answer.entries.length > 0 && answer.entries.every(e => e.complete)) {
           this.holders.set(pkg, peer)
           return answer.entries
@@ -44,14 +44,14 @@ export class MeshPackageSource implements RemotePackageSource {
     return undefined
   }
 
-  async * readFile (pkg: string, path: string, startBytes: number, endBytes: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  async * readFile (pkg: string, path: string, startBytes: number, endBytes: number, token: string, signal?: AbortSignal): AsyncIterable<Uint8Array> {
     let peer = this.holders.get(pkg)
     if (peer === undefined) {
-      await this.listEntries(pkg, signal)
+      await this.listEntries(pkg, token, signal)
       peer = this.holders.get(pkg)
     }
     if (peer === undefined) throw new FerryError('FERRY_GATEWAY_PACKAGE_UNKNOWN', 'no node of the mesh holds this package', { statusCode: 404 })
-    const { answer, stream, lp } = await this.ask(peer, { type: 'read', pkg, path, startBytes, endBytes }, signal)
+    const { answer, stream, lp } = await this.ask(peer, { type: 'read', pkg, path, startBytes, endBytes, token }, signal)
     if (!answer.ok) throw remoteError(answer)
     let done = false
     try {

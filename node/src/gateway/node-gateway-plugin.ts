@@ -1,5 +1,6 @@
 // Mounts the gateway on a running node in one call: HTTP routes, the mesh read protocol, and the sweep of expired uploads.
 import type { FastifyInstance } from 'fastify'
+import { FerryError } from '@ferry/protocol/errors/ferry-error'
 import type { Stream, StreamHandler } from '@libp2p/interface'
 import type { TransferDirection, TransferTokenClaims } from '@ferry/protocol/token/transfer-token'
 import type { TransferReceiptClaims } from '@ferry/protocol/token/transfer-receipt'
@@ -8,13 +9,16 @@ import type { GatewayOptions } from './gateway-options.js'
 import type { GatewayStore } from './gateway-store.js'
 import { MeshPackageSource } from './mesh-package-source.js'
 import { PACKAGE_READ_PROTOCOL } from './package-read-protocol.js'
-import { servePackageRead } from './package-read-server.js'
+import { servePackageRead, type PackageReadAuthorizer } from './package-read-server.js'
 import { sweepExpiredUploads } from './sweep-expired-uploads.js'
 
 /** What the gateway uses of a started node; FerryNode has this shape. */
 export interface GatewayHostNode {
   readonly store: GatewayStore
-  readonly gate: { verify: (token: string, expect: { pkg?: string, dir?: TransferDirection }) => Promise<TransferTokenClaims> }
+  readonly gate: {
+    verify: (token: string, expect: { pkg?: string, dir?: TransferDirection }) => Promise<TransferTokenClaims>
+    verifyForPeer: (token: string, audience: string, expect: { pkg?: string, dir?: TransferDirection }) => Promise<TransferTokenClaims>
+  }
   signReceipt: (claims: Omit<TransferReceiptClaims, 'iss'>) => Promise<string>
   readonly mesh: {
     handle: (protocol: string, handler: StreamHandler) => Promise<void>
@@ -35,7 +39,8 @@ export interface NodeGatewayOptions extends Partial<Pick<GatewayOptions, 'maxUpl
  */
 export function nodeGatewayPlugin (node: GatewayHostNode, options: NodeGatewayOptions): (app: FastifyInstance) => Promise<void> {
   return async (app: FastifyInstance) => {
-    await node.mesh.handle(PACKAGE_READ_PROTOCOL, async stream => { await servePackageRead(stream, node.store) })
+    const authorize: PackageReadAuthorizer = async (token, requester, pkg) => await node.gate.verifyForPeer(token, requester, { pkg, dir: 'download' })
+    await node.mesh.handle(PACKAGE_READ_PROTOCOL, async (stream, connection) => { await servePackageRead(stream, connection.remotePeer.toString(), node.store, authorize) })
     const remote = new MeshPackageSource({
       dialProtocol: async (peerId, protocol, signal) => await node.mesh.dialProtocol(peerId, protocol, signal),
       // Nearest first: the holder answering fastest serves the browser fastest.
@@ -45,7 +50,7 @@ export function nodeGatewayPlugin (node: GatewayHostNode, options: NodeGatewayOp
     await app.register(gatewayPlugin, {
       ...tunables,
       store: node.store,
-      verifyToken: async (token, expect) => await node.gate.verify(token, expect),
+      verifyToken: async (token, expect) => refuseSingleUse(await node.gate.verify(token, expect)),
       signReceipt: async claims => await node.signReceipt(claims),
       remote,
       now: nowMs
@@ -54,4 +59,15 @@ export function nodeGatewayPlugin (node: GatewayHostNode, options: NodeGatewayOp
     sweep.unref()
     app.addHook('onClose', async () => { clearInterval(sweep) })
   }
+}
+
+/**
+ * The gateway serves repeatable requests (Range resumes, one request per file, tus PATCHes), so it cannot honour a
+ * single-use token without letting it be replayed; such tokens open one UDP transfer through /ferry/transfer/1 only.
+ */
+function refuseSingleUse (claims: TransferTokenClaims): TransferTokenClaims {
+  if (claims.once === true) {
+    throw new FerryError('FERRY_GATEWAY_TOKEN_SINGLE_USE', 'a single-use transfer token opens one UDP transfer; the HTTP gateway needs a reusable token', { statusCode: 403, details: { jti: claims.jti } })
+  }
+  return claims
 }

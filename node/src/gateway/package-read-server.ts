@@ -3,27 +3,36 @@ import { crc32 } from 'node:zlib'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { FerryError, isFerryError } from '@ferry/protocol/errors/ferry-error'
+import { tokenCoversPath, type TransferTokenClaims } from '@ferry/protocol/token/transfer-token'
 import type { GatewayStore, PackageEntry } from './gateway-store.js'
 import { checkPackageId } from './package-id.js'
 import { checkPackagePath } from './package-path.js'
 import { PACKAGE_READ_CHUNK_BYTES, PACKAGE_READ_MAX_MESSAGE_BYTES, type PackageReadAnswer, type PackageReadRequest } from './package-read-protocol.js'
 
 /**
- * Serves one request on an inbound stream. Peers are nodes of the same mesh (Noise-authenticated), which the operator
- * enrolled; user-facing authorisation already happened on the node the user talks to, with the user's token.
- * Register with `mesh.handle(PACKAGE_READ_PROTOCOL, stream => servePackageRead(stream, store))`.
+ * Checks the user's download token a peer forwards: signed by the portal, for `pkg`, for downloads, unexpired, and with
+ * the asking peer (its Noise-authenticated id) as audience. Mesh membership alone grants nothing: a peer reads only
+ * what some user's token lets it serve.
  */
-export async function servePackageRead (stream: Stream, store: GatewayStore, signal?: AbortSignal): Promise<void> {
+export type PackageReadAuthorizer = (token: string, requesterPeerId: string, pkg: string) => Promise<TransferTokenClaims>
+
+/**
+ * Serves one request on an inbound stream from `requesterPeerId`.
+ * Register with `mesh.handle(PACKAGE_READ_PROTOCOL, (stream, connection) => servePackageRead(stream, connection.remotePeer.toString(), store, authorize))`.
+ */
+export async function servePackageRead (stream: Stream, requesterPeerId: string, store: GatewayStore, authorize: PackageReadAuthorizer, signal?: AbortSignal): Promise<void> {
   const lp = lpStream(stream, { maxDataLength: PACKAGE_READ_MAX_MESSAGE_BYTES })
   const answer = async (value: PackageReadAnswer): Promise<void> => { await lp.write(Buffer.from(JSON.stringify(value)), { signal }) }
   try {
     const request = parseRequest((await lp.read({ signal })).subarray())
     const pkg = checkPackageId(request.pkg)
+    const claims = await authorize(request.token, requesterPeerId, pkg)
     if (request.type === 'manifest') {
-      const entries = await store.listEntries(pkg)
+      const entries = (await store.listEntries(pkg))?.filter(entry => tokenCoversPath(claims, entry.path))
       await answer({ ok: true, ...(entries === undefined ? {} : { entries: await withCrc32(store, pkg, entries) }) })
     } else {
       const path = checkPackagePath(request.path)
+      if (!tokenCoversPath(claims, path)) throw new FerryError('FERRY_TOKEN_SCOPE', 'the forwarded token does not cover this path', { statusCode: 403, details: { path } })
       const entry = await store.getEntry(pkg, path)
       if (entry === undefined || entry.kind !== 'file' || !entry.complete) {
         throw new FerryError('FERRY_GATEWAY_FILE_UNKNOWN', 'no complete file at this path on the holding node', { statusCode: 404, details: { path } })
@@ -51,7 +60,7 @@ export async function servePackageRead (stream: Stream, store: GatewayStore, sig
 function parseRequest (bytes: Uint8Array): PackageReadRequest {
   let value: any
   try { value = JSON.parse(Buffer.from(bytes).toString('utf8')) } catch (_err) { value = undefined }
-  if (value?.type === 'manifest' || value?.type === 'read') return value as PackageReadRequest
+  if ((value?.type === 'manifest' || value?.type === 'read') && typeof value.token === 'string') return value as PackageReadRequest
   throw new FerryError('FERRY_GATEWAY_REMOTE_FAILED', 'malformed package-read request', { statusCode: 400 })
 }
 

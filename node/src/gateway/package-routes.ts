@@ -59,7 +59,7 @@ export function registerPackageRoutes (app: FastifyInstance, ctx: GatewayContext
     const claims = await ctx.verifyToken(token, { pkg, dir: (request.query as { dir?: string }).dir === 'download' ? 'download' : 'upload' })
     let entries = await store.listEntries(pkg)
     if (claims.dir === 'download' && (entries === undefined || entries.some(entry => !entry.complete)) && ctx.remote !== undefined) {
-      entries = await ctx.remote.listEntries(pkg) ?? entries
+      entries = await ctx.remote.listEntries(pkg, token) ?? entries
     }
     if (entries === undefined) throw new FerryError('FERRY_GATEWAY_PACKAGE_UNKNOWN', 'this node holds nothing of this package', { statusCode: 404 })
     return await reply.header('Cache-Control', 'no-store').send({

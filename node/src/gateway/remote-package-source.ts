@@ -8,9 +8,10 @@ import type { PackageEntry } from './gateway-store.js'
 export interface RemotePackageSource {
   /**
    * The manifest of a package as a node that holds it whole sees it (every entry complete, with sha256, crc32 and
-   * completedAtMs), or undefined when no reachable node has it complete.
+   * completedAtMs), or undefined when no reachable node has it complete. `token` is the user's download token, which the
+   * holder checks too (only the entries it covers come back).
    */
-  listEntries: (pkg: string, signal?: AbortSignal) => Promise<PackageEntry[] | undefined>
+  listEntries: (pkg: string, token: string, signal?: AbortSignal) => Promise<PackageEntry[] | undefined>
   /** Streams bytes [startBytes, endBytes) of a complete file from the node that holds it; closing the iterator early cancels. */
-  readFile: (pkg: string, path: string, startBytes: number, endBytes: number, signal?: AbortSignal) => AsyncIterable<Uint8Array>
+  readFile: (pkg: string, path: string, startBytes: number, endBytes: number, token: string, signal?: AbortSignal) => AsyncIterable<Uint8Array>
 }

@@ -74,5 +74,8 @@ describe('gateway on FerryNode', { timeout: 120_000 }, () => {
     expect(zipAtB.rawPayload.equals(zipAtA.rawPayload)).toBe(true)
     const aToken = await token(a.node, { dir: 'download' })
     expect((await b.app.inject({ url: `/gateway/v1/packages/pkg-n/zip?token=${aToken}` })).json().code).toBe('FERRY_TOKEN_AUDIENCE')
+    // A single-use token could be replayed over HTTP (every Range request repeats it), so the gateway refuses it.
+    const once = await token(a.node, { dir: 'download', once: true })
+    expect((await a.app.inject({ url: `/gateway/v1/packages/pkg-n/zip?token=${once}` })).json().code).toBe('FERRY_GATEWAY_TOKEN_SINGLE_USE')
   })
 })
