@@ -4,6 +4,7 @@ import { ManifestLayout, encodeManifest, type Chunk, type ManifestEntry } from '
 import { MANIFEST_FILE_INDEX, MAX_DATAGRAM_BYTES, PacketType, type AckFrame, type Frame } from '../wire/datagram-codec.js'
 import { RangeSet } from '../wire/range-set.js'
 import type { BlockSource } from './block-io.js'
+import { InFlightTable } from './in-flight-table.js'
 import { SessionCore, type SessionOptions } from './session-core.js'
 
 export interface SenderSessionOptions extends SessionOptions {
@@ -38,8 +39,8 @@ export class SenderSession extends SessionCore {
   readonly rateController: RateController
   /** Bytes the receiver holds (global offsets, SPEC.md §5.1). */
   readonly acked = new RangeSet()
-  /** Global offset → last send time (ms), in send order: Map order makes the oldest the first entry. */
-  private readonly inFlight = new Map<number, number>()
+  /** Global offset → last send time (ms), with the oldest at hand. */
+  private readonly inFlight = new InFlightTable()
   private readonly retransmitQueue: number[] = []
   private readonly queued = new Set<number>()
   /** Next never-sent global offset. */
@@ -176,9 +177,7 @@ export class SenderSession extends SessionCore {
     // Probe timeout: the oldest unacknowledged chunks whose acknowledgement is overdue are resent (tail loss, lost retransmissions).
     const before = nowMs - 2 * this.ptoMs + 1e-6 // tolerance: the deadline was computed as sentAt + 2 PTO
     let lost = 0
-    for (const [global, sentAt] of this.inFlight) {
-      if (sentAt > before) break
-      this.inFlight.delete(global)
+    for (let global = this.inFlight.takeOldestSentBy(before); global !== undefined; global = this.inFlight.takeOldestSentBy(before)) {
       const chunk = this.layout.chunkAt(global)!
       if (!this.acked.covers(global, global + chunk.lengthBytes)) { this.queueRetransmit(global); lost += chunk.lengthBytes }
     }
@@ -187,8 +186,8 @@ export class SenderSession extends SessionCore {
 
   protected subclassDeadlineMs (): number {
     let deadline = Infinity
-    const oldest = this.inFlight.values().next()
-    if (!oldest.done) deadline = oldest.value + 2 * this.ptoMs
+    const oldest = this.inFlight.oldestSentAtMs()
+    if (oldest !== undefined) deadline = oldest + 2 * this.ptoMs
     if (this.synced && !this.waitingForSource && this.hasDataToSend()) {
       const rate = this.rateController.rateBitsPerSec(this.lastRefillMs)
       const missing = MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES - this.tokensBytes
@@ -218,7 +217,6 @@ export class SenderSession extends SessionCore {
     const { chunk, bytes, retransmit } = next
     const packet = this.build({ type: PacketType.Data, fileIndex: chunk.fileIndex, offsetBytes: chunk.offsetBytes, payload: bytes }, nowMs)
     this.tokensBytes -= packet.length
-    this.inFlight.delete(chunk.globalOffset)
     this.inFlight.set(chunk.globalOffset, nowMs)
     this.stats.payloadBytesSent += chunk.lengthBytes
     if (retransmit) this.stats.retransmittedBytes += chunk.lengthBytes
