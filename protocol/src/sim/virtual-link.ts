@@ -1,5 +1,6 @@
 // One direction of a simulated network path in virtual time: a drop-tail bottleneck queue served at a fixed capacity, then propagation delay, random/bursty loss, jitter and reordering, all seeded so every run replays exactly.
 import { FerryError } from '../errors/ferry-error.js'
+import { splitMix32 } from './split-mix-32.js'
 
 /** Why the link threw a datagram away. */
 export type LinkDropCause = 'queue' | 'random' | 'burst'
@@ -68,16 +69,18 @@ interface InFlight<P> {
   order: number
 }
 
-/** splitmix32: tiny, fast, good enough for loss and jitter draws; deterministic from its seed. */
-function splitMix32 (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0
-    let z = state
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
-    z = (z ^ (z >>> 16)) >>> 0
-    return z / 4294967296
+/** Datagrams in flight, oldest first, with a moving head: arrivals are in send order unless `reorder` is on, so a queue does a heap's job in O(1). */
+class ArrivalQueue<P> {
+  private items: Array<LinkDelivery<P> | undefined> = []
+  private head = 0
+  get length (): number { return this.items.length - this.head }
+  peek (): LinkDelivery<P> | undefined { return this.items[this.head] }
+  push (d: LinkDelivery<P>): void { this.items.push(d) }
+  shift (): LinkDelivery<P> {
+    const d = this.items[this.head]!
+    this.items[this.head++] = undefined
+    if (this.head >= 4096 && this.head * 2 >= this.items.length) { this.items = this.items.slice(this.head); this.head = 0 }
+    return d
   }
 }
 
@@ -97,7 +100,13 @@ export class VirtualLink<P> {
   private badState = false
   private lastArrivalMs = 0
   private order = 0
+  /** With `reorder`, arrivals can overtake each other: a binary heap ordered by (arrival, send order). */
   private readonly heap: InFlight<P>[] = []
+  /** Without `reorder`, arrival order is send order. */
+  private readonly fifo = new ArrivalQueue<P>()
+  private readonly reorder: boolean
+  private lastFlowId = Number.NaN
+  private lastFlow: LinkFlowCounters | undefined
   private readonly counters: VirtualLinkCounters = {
     queuedBytes: 0,
     maxQueueDelayMs: 0,
@@ -124,6 +133,7 @@ export class VirtualLink<P> {
     }
     this.options = Object.freeze({ ...options })
     this.random = options.random ?? splitMix32(options.seed ?? 1)
+    this.reorder = options.reorder === true
   }
 
   /** Bytes in the bottleneck (waiting or being serialized) at `nowMs`. */
@@ -156,36 +166,49 @@ export class VirtualLink<P> {
 
     const jitterMs = (this.options.jitterMs ?? 0) > 0 ? this.random() * this.options.jitterMs! : 0
     let arrivalMs = this.busyUntilMs + this.options.propagationDelayMs + jitterMs
-    if (this.options.reorder !== true) arrivalMs = Math.max(arrivalMs, this.lastArrivalMs)
+    if (!this.reorder) arrivalMs = Math.max(arrivalMs, this.lastArrivalMs)
     this.lastArrivalMs = Math.max(this.lastArrivalMs, arrivalMs)
-    this.push({ delivery: { packet, sizeBytes, arrivalMs, queueDelayMs, flowId }, order: this.order++ })
+    const delivery = { packet, sizeBytes, arrivalMs, queueDelayMs, flowId }
+    if (this.reorder) this.push({ delivery, order: this.order++ })
+    else this.fifo.push(delivery)
     return undefined
   }
 
   /** When the next datagram arrives (ms), or undefined when nothing is in flight. */
   nextDeliveryMs (): number | undefined {
-    return this.heap[0]?.delivery.arrivalMs
+    return this.reorder ? this.heap[0]?.delivery.arrivalMs : this.fifo.peek()?.arrivalMs
+  }
+
+  /** Removes and returns the next datagram if it has arrived by `nowMs` (arrival order), else undefined. */
+  pollDelivery (nowMs: number): LinkDelivery<P> | undefined {
+    let delivery: LinkDelivery<P>
+    if (this.reorder) {
+      if (this.heap.length === 0 || this.heap[0]!.delivery.arrivalMs > nowMs) return undefined
+      delivery = this.pop().delivery
+    } else {
+      const head = this.fifo.peek()
+      if (head === undefined || head.arrivalMs > nowMs) return undefined
+      delivery = this.fifo.shift()
+    }
+    this.counters.deliveredPackets++
+    this.counters.deliveredBytes += delivery.sizeBytes
+    const flow = this.flow(delivery.flowId)
+    flow.deliveredPackets++
+    flow.deliveredBytes += delivery.sizeBytes
+    return delivery
   }
 
   /** Removes and returns, in arrival order, every datagram that has arrived by `nowMs`. */
   deliver (nowMs: number): LinkDelivery<P>[] {
     const out: LinkDelivery<P>[] = []
-    while (this.heap.length > 0 && this.heap[0]!.delivery.arrivalMs <= nowMs) {
-      const { delivery } = this.pop()
-      out.push(delivery)
-      this.counters.deliveredPackets++
-      this.counters.deliveredBytes += delivery.sizeBytes
-      const flow = this.flow(delivery.flowId)
-      flow.deliveredPackets++
-      flow.deliveredBytes += delivery.sizeBytes
-    }
+    for (let d = this.pollDelivery(nowMs); d !== undefined; d = this.pollDelivery(nowMs)) out.push(d)
     this.counters.queuedBytes = this.queuedBytesAt(nowMs)
     return out
   }
 
   /** Datagrams accepted and not yet delivered. */
   get inFlightPackets (): number {
-    return this.heap.length
+    return this.reorder ? this.heap.length : this.fifo.length
   }
 
   /** Live counters (read-only view; copy what you keep). */
@@ -216,11 +239,14 @@ export class VirtualLink<P> {
   }
 
   private flow (flowId: number): LinkFlowCounters {
+    if (flowId === this.lastFlowId) return this.lastFlow!
     let flow = this.counters.flows.get(flowId)
     if (flow === undefined) {
       flow = { sentPackets: 0, sentBytes: 0, deliveredPackets: 0, deliveredBytes: 0, droppedPackets: { queue: 0, random: 0, burst: 0 } }
       this.counters.flows.set(flowId, flow)
     }
+    this.lastFlowId = flowId
+    this.lastFlow = flow
     return flow
   }
 
