@@ -1,11 +1,11 @@
-// Writes received bytes to partial files with positional writes and bounded memory; a file takes its final name only after its SHA-256 checks out.
-import { createHash } from 'node:crypto'
-import { close, closeSync, existsSync, fsync, mkdirSync, openSync, read, rename, write } from 'node:fs'
+// Writes received bytes to partial files with positional writes and bounded memory, hashes each integrity block as it reaches disk; a file takes its final name only after its SHA-256 checks out.
+import { webcrypto } from 'node:crypto'
+import { close, closeSync, existsSync, fsync, mkdirSync, openSync, read, rename, renameSync, write } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
-import { RangeSet } from '../wire/range-set.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
-import type { BlockSink, SinkRefusal } from '../session/block-io.js'
+import { BlockLedger } from '../files/block-ledger.js'
+import type { BlockSink, SinkListener, SinkRefusal, SinkResume } from '../session/block-io.js'
 
 /** Suffix of a file still being received. */
 export const PARTIAL_SUFFIX = '.ferry-partial'
@@ -13,8 +13,6 @@ export const PARTIAL_SUFFIX = '.ferry-partial'
 const WRITE_BUFFER_BYTES = 1 << 20
 /** Bytes accepted but not yet on disk before `write` refuses (bytes): bounds memory whatever the file size. */
 export const MAX_QUEUED_WRITE_BYTES = 48 << 20
-/** Read size when hashing a finished file (bytes). */
-const HASH_READ_BYTES = 1 << 20
 
 interface OpenFile {
   index: number
@@ -41,6 +39,14 @@ export interface FileBlockSinkOptions {
   onVerified: (fileIndex: number, ok: boolean, sha256Hex: string) => void
   /** A write, hash or rename failed (full disk, vanished folder): the driver closes the session with this. */
   onFatal: (code: `FERRY_${string}`, message: string) => void
+  /** A block was hashed or found corrupt: the driver polls the session again (a resumed session syncs after the check). */
+  onBlockChecked?: () => void
+}
+
+/** The code for a failed write: a full disk (or quota) is its own, resumable condition, never an integrity failure. */
+function writeFailureCode (err: unknown): `FERRY_${string}` {
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code
+  return errno === 'ENOSPC' || errno === 'EDQUOT' ? 'FERRY_PROTOCOL_DISK_FULL' : 'FERRY_PROTOCOL_SINK_WRITE'
 }
 
 export class FileBlockSink implements BlockSink {
@@ -48,11 +54,21 @@ export class FileBlockSink implements BlockSink {
   private readonly openFiles = new Map<number, OpenFile>()
   private queuedBytes = 0
   private failed = false
+  /** Failed writes so far: a journal flush that saw one must not name what it covers. */
+  private writeFailures = 0
+  private closing = false
   private readonly root: string
   readonly sha256Hex = new Map<number, string>()
-  /** Bytes of each file known to be written to its partial file (for relays reading while receiving). */
-  private readonly onDisk = new Map<number, RangeSet>()
+  /** Per file: bytes on disk, integrity blocks, the in-order whole-file hash (SPEC.md §5.2). */
+  private readonly ledgers = new Map<number, BlockLedger>()
+  /** Files with a block read-back in flight (one at a time per file). */
+  private readonly hashing = new Map<number, Promise<void>>()
+  /** finish() was called: the sender's digest, until the whole-file hash is compared. */
+  private readonly expected = new Map<number, Buffer>()
+  private listener: SinkListener | undefined
   private readonly writeListeners: Array<() => void> = []
+  /** Bytes read back for hashing (ops and tests: a resume re-reads what it keeps). */
+  bytesHashed = 0
 
   constructor (private readonly options: FileBlockSinkOptions) {
     this.root = resolve(options.destinationDir)
@@ -67,7 +83,7 @@ export class FileBlockSink implements BlockSink {
     return full
   }
 
-  open (entries: readonly ManifestEntry[]): SinkRefusal | undefined {
+  open (entries: readonly ManifestEntry[], listener: SinkListener, resume?: SinkResume): SinkRefusal | undefined {
     try {
       for (const e of entries) this.pathFor(e.relativePath)
       mkdirSync(this.root, { recursive: true })
@@ -79,7 +95,34 @@ export class FileBlockSink implements BlockSink {
       return { code: 'FERRY_PROTOCOL_DESTINATION', message: `cannot prepare the destination folder: ${(err as Error).message}` }
     }
     this.entries = entries
+    this.listener = listener
+    if (resume !== undefined) {
+      try {
+        entries.forEach((e, index) => {
+          if (e.kind !== 'file') return
+          const held = resume.held(index)
+          if (held.length === 0) return
+          // A file an earlier run verified and renamed goes back to its partial name until it is checked again.
+          const finalPath = this.finalPath(index)
+          if (!existsSync(finalPath + PARTIAL_SUFFIX) && existsSync(finalPath)) renameSync(finalPath, finalPath + PARTIAL_SUFFIX)
+          const ledger = this.ledgerFor(index, resume.blockSha256(index))
+          for (const [s, end] of held) ledger.markWritten(s, end)
+        })
+      } catch (err) {
+        return { code: 'FERRY_PROTOCOL_DESTINATION', message: `cannot reopen the partial files: ${(err as Error).message}` }
+      }
+      for (const index of this.ledgers.keys()) this.pump(index)
+    }
     return undefined
+  }
+
+  private ledgerFor (index: number, recorded?: ReadonlyMap<number, Uint8Array>): BlockLedger {
+    let ledger = this.ledgers.get(index)
+    if (ledger === undefined) {
+      ledger = new BlockLedger(this.entries[index]!.sizeBytes, recorded)
+      this.ledgers.set(index, ledger)
+    }
+    return ledger
   }
 
   private fileFor (index: number): OpenFile {
@@ -100,7 +143,7 @@ export class FileBlockSink implements BlockSink {
     try {
       f = this.fileFor(fileIndex)
     } catch (err) {
-      this.fail('FERRY_PROTOCOL_SINK_WRITE', `cannot open a partial file: ${(err as Error).message}`)
+      this.fail(writeFailureCode(err), `cannot open a partial file: ${(err as Error).message}`)
       return false
     }
     // Coalesce in-order arrivals into one large write; a resend that fills an older gap is written on its own so the
@@ -142,7 +185,9 @@ export class FileBlockSink implements BlockSink {
         this.markOnDisk(f.index, position, position + length)
         for (const listener of this.writeListeners) listener()
       } else {
-        this.fail('FERRY_PROTOCOL_SINK_WRITE', `writing a partial file failed: ${err.message}`)
+        this.writeFailures++
+        this.listener?.writeFailed(f.index, position, length)
+        this.fail(writeFailureCode(err), `writing a partial file failed: ${err.message}`)
       }
       if (f.writesInFlight === 0) for (const cb of f.idle.splice(0)) cb()
     }
@@ -164,6 +209,7 @@ export class FileBlockSink implements BlockSink {
 
   /** Writes out everything accepted so far and fsyncs it: after this resolves, a journal may name those bytes (SPEC.md §9). */
   async flush (): Promise<void> {
+    const failuresBefore = this.writeFailures
     await Promise.all([...this.openFiles.values()].map(async f => {
       await this.whenIdle(f)
       if (f.closed === true) { await f.finalizing; return } // verified meanwhile: fsynced (wait for it) and renamed by verify()
@@ -171,18 +217,57 @@ export class FileBlockSink implements BlockSink {
       f.syncing = sync.catch(() => {})
       await sync
     }))
+    // A write that failed meanwhile may lie within a snapshot taken before this flush: that journal must not be written.
+    if (this.writeFailures !== failuresBefore) throw new Error('a write failed during the flush (full disk?)')
+  }
+
+  /** Waits until every accepted byte is written or has failed (reported to the session): then a journal snapshot is exact. */
+  async settle (): Promise<void> {
+    await Promise.all([...this.openFiles.values()].map(async f => { if (f.closed !== true) await this.whenIdle(f) }))
+    await Promise.all(this.hashing.values())
   }
 
   /** Records bytes known to be on disk (written now, or by an earlier run named in the journal). */
   markOnDisk (index: number, start: number, end: number): void {
-    let ranges = this.onDisk.get(index)
-    if (ranges === undefined) { ranges = new RangeSet(); this.onDisk.set(index, ranges) }
-    ranges.add(start, end)
+    this.ledgerFor(index).markWritten(start, end)
+    this.pump(index)
   }
 
   /** True when [offset, offset + length) of file `index` is written to its partial (or final) file. */
   hasOnDisk (index: number, offsetBytes: number, lengthBytes: number): boolean {
-    return this.onDisk.get(index)?.covers(offsetBytes, offsetBytes + lengthBytes) ?? false
+    return this.ledgers.get(index)?.onDisk.covers(offsetBytes, offsetBytes + lengthBytes) ?? false
+  }
+
+  /**
+   * Reads back, one at a time per file, each block whose bytes are all on disk: its SHA-256 (computed in the thread
+   * pool) goes to the session's journal and is checked against a recorded one; the in-order frontier feeds the
+   * whole-file hash, so a finished file needs no second pass over the disk.
+   */
+  private pump (index: number): void {
+    if (this.hashing.has(index) || this.failed || this.closing) return
+    const ledger = this.ledgers.get(index)
+    if (ledger === undefined) return
+    const next = ledger.next()
+    if (next === undefined) {
+      if (ledger.complete && this.expected.has(index)) void this.verify(index)
+      return
+    }
+    const work = (async () => {
+      const f = this.fileFor(index)
+      const bytes = await readFully(f.fd, next.start, next.length)
+      this.bytesHashed += bytes.length
+      const sha256 = new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes))
+      const verdict = ledger.consume(next.block, bytes, sha256)
+      if (verdict.kind === 'hashed') this.listener?.blockVerified(index, next.block, verdict.sha256)
+      else if (verdict.kind === 'corrupt') this.listener?.blockCorrupt(index, next.block)
+      if (verdict.kind !== 'known') this.options.onBlockChecked?.()
+    })()
+    this.hashing.set(index, work.then(() => {}, err => {
+      this.fail(writeFailureCode(err), `reading back ${this.entries[index]!.relativePath} failed: ${(err as Error).message}`)
+    }).finally(() => {
+      this.hashing.delete(index)
+      this.pump(index)
+    }))
   }
 
   /** Calls `listener` after each completed write (relays poll their sending session again). */
@@ -192,26 +277,26 @@ export class FileBlockSink implements BlockSink {
   flushBuffers (): void { for (const f of this.openFiles.values()) this.flushFile(f) }
 
   finish (fileIndex: number, expectedSha256: Uint8Array): undefined {
-    void this.verify(fileIndex, Buffer.from(expectedSha256))
+    this.expected.set(fileIndex, Buffer.from(expectedSha256))
+    const f = this.openFiles.get(fileIndex)
+    if (f !== undefined) this.flushFile(f) // the last gathered bytes: their write completes the last blocks
+    this.ledgerFor(fileIndex)
+    this.pump(fileIndex)
     return undefined
   }
 
-  private async verify (fileIndex: number, expected: Buffer): Promise<void> {
+  /** Every block fed the whole-file hash: compare, and on a match fsync, close and rename the partial file. */
+  private async verify (fileIndex: number): Promise<void> {
+    const expected = this.expected.get(fileIndex)
+    const ledger = this.ledgers.get(fileIndex)
+    if (expected === undefined || ledger === undefined) return
+    this.expected.delete(fileIndex)
     const finalPath = this.finalPath(fileIndex)
     const partial = finalPath + PARTIAL_SUFFIX
     try {
-      let f = this.openFiles.get(fileIndex)
-      if (f === undefined && !existsSync(partial) && existsSync(finalPath)) {
-        // Renamed by an earlier run that died before its journal said so: check the file in place.
-        const fd = openSync(finalPath, 'r')
-        const digest = await hashFd(fd, this.entries[fileIndex]!.sizeBytes)
-        closeSync(fd)
-        this.report(fileIndex, digest, expected)
-        return
-      }
-      f ??= this.fileFor(fileIndex)
+      const f = this.fileFor(fileIndex) // an empty file is created here
       await this.whenIdle(f)
-      const digest = await hashFd(f.fd, this.entries[fileIndex]!.sizeBytes)
+      const digest = ledger.digest()
       if (digest.equals(expected)) {
         f.closed = true
         // fsync and close in the thread pool: a synchronous fsync per file stalls receiving for milliseconds each
@@ -224,10 +309,13 @@ export class FileBlockSink implements BlockSink {
         })()
         try { await f.finalizing } finally { this.openFiles.delete(fileIndex) }
         await new Promise<void>((resolve, reject) => rename(partial, finalPath, err => err === null ? resolve() : reject(err)))
+      } else {
+        // The file starts over if a resume asks for it again: its blocks are hashed afresh as they are rewritten.
+        this.ledgers.delete(fileIndex)
       }
       this.report(fileIndex, digest, expected)
     } catch (err) {
-      this.fail('FERRY_PROTOCOL_SINK_WRITE', `finishing ${this.entries[fileIndex]!.relativePath} failed: ${(err as Error).message}`)
+      this.fail(writeFailureCode(err), `finishing ${this.entries[fileIndex]!.relativePath} failed: ${(err as Error).message}`)
     }
   }
 
@@ -243,8 +331,10 @@ export class FileBlockSink implements BlockSink {
     this.options.onFatal(code, message)
   }
 
-  /** Closes every open partial file (they stay for a resume). */
+  /** Closes every open partial file (they stay for a resume). Call it before reporting a failed receive: no descriptor outlives it. */
   async close (): Promise<void> {
+    this.closing = true
+    await Promise.all(this.hashing.values())
     for (const f of this.openFiles.values()) {
       if (f.closed === true) { await f.finalizing?.catch(() => {}); continue } // verify() closes it
       await this.whenIdle(f).catch(() => {})
@@ -254,15 +344,14 @@ export class FileBlockSink implements BlockSink {
   }
 }
 
-async function hashFd (fd: number, sizeBytes: number): Promise<Buffer> {
-  const hash = createHash('sha256')
-  const buf = Buffer.allocUnsafe(HASH_READ_BYTES)
-  for (let pos = 0; pos < sizeBytes;) {
-    const n = await new Promise<number>((resolve, reject) => read(fd, buf, 0, Math.min(buf.length, sizeBytes - pos), pos, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
-    if (n === 0) throw new Error('file shorter than announced')
-    hash.update(buf.subarray(0, n))
-    pos += n
+/** Reads [position, position + length) of `fd`; shorter only where the file ends. */
+async function readFully (fd: number, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length)
+  let got = 0
+  while (got < length) {
+    const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, position + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
+    if (n === 0) break
+    got += n
   }
-  return hash.digest()
+  return buf.subarray(0, got)
 }
-

@@ -30,6 +30,11 @@ export interface BindOptions {
 const DEFAULT_SOCKET_BUFFER_BYTES = 64 << 20
 /** Datagrams handed to the socket and not yet confirmed, before polling pauses (backpressure). */
 const MAX_OUTSTANDING_SENDS = 2048
+/**
+ * One send in this many carries a completion callback. A socket completes its sends in order (libuv sends at once only
+ * with nothing queued), so one callback confirms every send before it; a callback on each datagram cost a nextTick each.
+ */
+const SEND_CONFIRM_EVERY = 64
 /** Datagrams one session may emit per loop turn, so receiving keeps its share of the event loop. */
 const MAX_BURST_PER_TURN = 512
 /** Datagrams processed within this long of the first of their poll-phase batch carry its receive time (ms). */
@@ -85,9 +90,11 @@ function nowMs (): number { return performance.now() }
  * per datagram and makes a burst leave after all of it was built (its timestamps then read as queueing delay).
  */
 function literalLookup (host: string, family: number, callback: (err: Error | null, address: string, family: number) => void): void {
-  if (isIP(host) !== 0) { callback(null, host, family); return }
+  if (host === lastLiteral || isIP(host) !== 0) { lastLiteral = host; callback(null, host, family); return }
   dnsLookup(host, family, callback)
 }
+/** The last host found to be an IP literal: every datagram of a session asks about the same one. */
+let lastLiteral = ''
 
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
@@ -95,7 +102,9 @@ export class UdpEndpoint {
   /** When the pending timer fires (ms). */
   private timerDueMs = Infinity
   private immediate: NodeJS.Immediate | undefined
-  private outstandingSends = 0
+  /** Sends handed to the socket, and how many of them are known complete (see SEND_CONFIRM_EVERY). */
+  private sendsIssued = 0
+  private sendsConfirmed = 0
   private closed = false
   /**
    * Receive time of the datagrams libuv read in the current poll phase (ms), reset by the next loop turn: every datagram
@@ -183,18 +192,19 @@ export class UdpEndpoint {
     for (const [id, entry] of this.sessions) {
       const s = entry.session
       if (s.nextDeadlineMs() <= now) s.handleTimeout(now)
-      for (let n = 0; n < MAX_BURST_PER_TURN && this.outstandingSends < MAX_OUTSTANDING_SENDS && entry.remote !== undefined; n++) {
+      for (let n = 0; n < MAX_BURST_PER_TURN && this.sendsIssued - this.sendsConfirmed < MAX_OUTSTANDING_SENDS && entry.remote !== undefined; n++) {
         // A fresh clock per datagram: the send is synchronous (literalLookup), so its timestamp is when it leaves.
         const datagram = s.pollTransmit(n === 0 ? now : nowMs())
         if (datagram === undefined) break
-        this.outstandingSends++
-        this.socket.send(datagram, entry.remote.port, entry.remote.host, this.onSent)
+        const sequence = ++this.sendsIssued
+        if (sequence % SEND_CONFIRM_EVERY === 0) this.socket.send(datagram, entry.remote.port, entry.remote.host, () => this.onSent(sequence))
+        else this.socket.send(datagram, entry.remote.port, entry.remote.host)
       }
       entry.afterTurn(now)
       if (s.state === 'closed') { this.sessions.delete(id); if (this.lastEntry === entry) this.lastEntry = undefined; entry.onClosed(); continue }
       deadline = Math.min(deadline, s.nextDeadlineMs())
     }
-    if (this.outstandingSends >= MAX_OUTSTANDING_SENDS) return // onSent wakes us
+    if (this.sendsIssued - this.sendsConfirmed >= MAX_OUTSTANDING_SENDS) return // onSent wakes us
     if (deadline === Infinity) return
     const clockMs = nowMs()
     const delay = deadline - clockMs
@@ -208,9 +218,11 @@ export class UdpEndpoint {
     this.timer = setTimeout(this.onTimer, waitMs)
   }
 
-  private readonly onSent = (): void => {
-    this.outstandingSends--
-    if (this.outstandingSends === MAX_OUTSTANDING_SENDS / 2) this.wake()
+  /** Send `sequence` (and so every send before it) left the socket. */
+  private onSent (sequence: number): void {
+    const wasBlocked = this.sendsIssued - this.sendsConfirmed >= MAX_OUTSTANDING_SENDS
+    if (sequence > this.sendsConfirmed) this.sendsConfirmed = sequence
+    if (wasBlocked && this.sendsIssued - this.sendsConfirmed < MAX_OUTSTANDING_SENDS) this.wake()
   }
 
   /** Sends files (or in-memory bytes) to the peer. Await the result, or keep the handle to change the rate. */
@@ -265,7 +277,8 @@ export class UdpEndpoint {
         : (fileSink = new FileBlockSink({
             destinationDir: options.destinationDir!, resuming: journal !== undefined,
             onVerified: (index, ok, hex) => { if (ok) verifiedHex.set(index, hex); ref.session?.fileVerified(index, ok, nowMs()); for (const r of relays) r.notify(); this.wake() },
-            onFatal: (code, message) => { ref.session?.closeLocally(code, message, nowMs()); this.wake() }
+            onFatal: (code, message) => { ref.session?.closeLocally(code, message, nowMs()); this.wake() },
+            onBlockChecked: () => this.wake()
           }))
       const s = new ReceiverSession({
         connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
@@ -273,18 +286,11 @@ export class UdpEndpoint {
       })
       ref.session = s
       if (fileSink !== undefined) {
+        // (Bytes the journal names are on disk: the sink marked them when the session opened it, a relay may send them at once.)
         inboundRef.current = { session: s, sink: fileSink }
-        // Bytes the journal names are on disk already: a relay may send them at once.
-        if (journal !== undefined && s.layout !== undefined) {
-          for (const index of s.layout.files) {
-            const [start] = s.layout.fileRegion(index)
-            const size = s.layout.entries[index]!.sizeBytes
-            for (const [a, b] of s.received.rangesWithin(start, start + size)) fileSink.markOnDisk(index, a - start, b - start)
-          }
-        }
         fileSink.onWritten(() => { for (const r of relays) r.notify() })
       }
-      let checkpointing = false
+      let checkpointing: Promise<void> | undefined
       let lastCheckpointMs = startMs
       let lastFlushMs = startMs
       const checkpoint = async (): Promise<void> => {
@@ -302,16 +308,26 @@ export class UdpEndpoint {
         afterTurn: now => {
           if (fileSink === undefined) return
           if (now - lastFlushMs >= SINK_FLUSH_INTERVAL_MS) { lastFlushMs = now; fileSink.flushBuffers() }
-          if (!checkpointing && now - lastCheckpointMs >= JOURNAL_INTERVAL_MS && s.state === 'established') {
-            checkpointing = true
+          if (checkpointing === undefined && now - lastCheckpointMs >= JOURNAL_INTERVAL_MS && s.state === 'established' && !s.checkingResume) {
             lastCheckpointMs = now
-            checkpoint().catch(err => s.closeLocally('FERRY_PROTOCOL_JOURNAL', `writing the resume journal failed: ${(err as Error).message}`, nowMs())).finally(() => { checkpointing = false })
+            checkpointing = checkpoint()
+              .catch(err => s.closeLocally((err as FerryError).code === 'FERRY_PROTOCOL_DISK_FULL' || /ENOSPC|EDQUOT/.test(String((err as Error).message)) ? 'FERRY_PROTOCOL_DISK_FULL' : 'FERRY_PROTOCOL_JOURNAL', `writing the resume journal failed: ${(err as Error).message}`, nowMs()))
+              .finally(() => { checkpointing = undefined; this.wake() })
           }
         },
         finalize: async ok => {
-          if (fileSink === undefined || options.journalPath === undefined) return
-          if (ok) await removeJournalFile(options.journalPath)
-          else if (s.hasManifest) await checkpoint().catch(() => {})
+          if (fileSink === undefined) return
+          await checkpointing
+          if (options.journalPath !== undefined) {
+            if (ok) await removeJournalFile(options.journalPath)
+            else if (s.hasManifest && !s.checkingResume) {
+              // Every accepted byte written or reported failed first: the snapshot then names only what is on disk.
+              await fileSink.settle()
+              await checkpoint().catch(() => {})
+            }
+          }
+          // No descriptor of a partial file outlives the transfer's result (a failed receive used to keep them until drained).
+          await fileSink.close()
         },
         cleanup: async () => { await fileSink?.close() }
       })

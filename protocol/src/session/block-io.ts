@@ -21,10 +21,32 @@ export interface BlockSource {
 /** Why a sink refused a manifest. */
 export interface SinkRefusal { code: `FERRY_${string}`, message: string }
 
+/** What a sink tells its session about integrity blocks (SPEC.md §5.2) and lost writes; the session passes itself. */
+export interface SinkListener {
+  /** Block `blockIndex` of the file is on disk and was hashed (once per block and run): the journal records it. */
+  blockVerified (fileIndex: number, blockIndex: number, sha256: Uint8Array): void
+  /** A block's bytes on disk no longer match the hash a journal recorded (torn write, corruption) or are gone: receive it again. */
+  blockCorrupt (fileIndex: number, blockIndex: number): void
+  /** Bytes the sink accepted could not be written (full disk): they are not held. */
+  writeFailed (fileIndex: number, offsetBytes: number, lengthBytes: number): void
+}
+
+/** What an earlier run left on disk, from its resume journal (SPEC.md §9). */
+export interface SinkResume {
+  /** File-relative byte ranges the earlier run wrote and fsynced. */
+  held (fileIndex: number): ReadonlyArray<readonly [number, number]>
+  /** SHA-256 of the blocks the earlier run hashed, by block index. */
+  blockSha256 (fileIndex: number): ReadonlyMap<number, Uint8Array>
+}
+
 /** Takes a receiving session's bytes. Synchronous: a disk sink queues writes in a bounded buffer. */
 export interface BlockSink {
-  /** The manifest arrived: create folders, open partial files. Return a refusal (quota, bad destination) to close the session. */
-  open (entries: readonly ManifestEntry[]): SinkRefusal | undefined
+  /**
+   * The manifest arrived: create folders, open partial files. Return a refusal (quota, bad destination) to close the
+   * session. With `resume`, the sink reads back every complete block the earlier run held and reports each through
+   * `listener` (verified, or corrupt when it differs from its recorded hash) before the session syncs.
+   */
+  open (entries: readonly ManifestEntry[], listener: SinkListener, resume?: SinkResume): SinkRefusal | undefined
   /** Takes payload bytes at an offset; false when the buffer is full (the session drops the datagram, the sender resends). */
   write (fileIndex: number, offsetBytes: number, bytes: Uint8Array): boolean
   /**

@@ -1,4 +1,4 @@
-// The receiving side of a transfer: places data at its offset, reports what it holds and what is missing, verifies each file (SPEC.md §5, §6).
+// The receiving side of a transfer: places data at its offset, reports what it holds and what is missing, records verified blocks, verifies each file (SPEC.md §5, §6, §9).
 import { FerryError } from '../errors/ferry-error.js'
 import { DIGEST_BYTES, ManifestLayout, MAX_MANIFEST_BYTES, decodeManifest, type ManifestEntry } from '../manifest/manifest.js'
 import {
@@ -6,8 +6,9 @@ import {
   type AckFrame, type AckSegment, type DataFrame, type Frame
 } from '../wire/datagram-codec.js'
 import { RangeSet } from '../wire/range-set.js'
-import type { BlockSink } from './block-io.js'
-import type { ResumeJournal } from './resume-journal.js'
+import { blockCount, blockSpan } from '../files/block-ledger.js'
+import type { BlockSink, SinkListener, SinkResume } from './block-io.js'
+import { JOURNAL_VERSION, type ResumeJournal } from './resume-journal.js'
 import { SessionCore, type SessionOptions } from './session-core.js'
 
 export interface ReceiverSessionOptions extends SessionOptions {
@@ -31,7 +32,7 @@ const RATE_WINDOW_MS = 25
 /** While syncing, the full state is repeated this often (ms) until the first data arrives. */
 const SYNC_REPEAT_MS = 200
 
-export class ReceiverSession extends SessionCore {
+export class ReceiverSession extends SessionCore implements SinkListener {
   readonly transferRole = 'receiver'
   private readonly sink: BlockSink
   private readonly maxBytes: number
@@ -44,6 +45,15 @@ export class ReceiverSession extends SessionCore {
   private readonly finishing = new Set<number>()
   readonly verified = new Set<number>()
   private resuming: boolean
+  /** SHA-256 of each integrity block hashed on disk, by file then block (SPEC.md §5.2): what a journal records. */
+  private readonly blockSha256 = new Map<number, Map<number, Uint8Array>>()
+  /** Complete blocks a resumed session holds that the sink has not read back yet: no sync, no file verdict before it is 0 (SPEC.md §9). */
+  private uncheckedBlocks = new Map<number, Set<number>>()
+  private uncheckedCount = 0
+  /** Files to finish once the resume check is done. */
+  private finishDeferred = false
+  /** Bytes held that a sink found gone after the sync (the sender thinks them delivered): the session must end, a resume resends them. */
+  private lostAfterSync: string | undefined
 
   private syncing = true
   private syncDueMs = -Infinity
@@ -79,20 +89,95 @@ export class ReceiverSession extends SessionCore {
   protected override isResuming (): boolean { return this.resuming }
 
   private restore (journal: ResumeJournal, nowMs: number): void {
-    const manifest = Buffer.from(journal.manifestBase64, 'base64')
-    this.acceptManifest(new Uint8Array(manifest), nowMs, false)
-    if (this.layout === undefined) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal holds an invalid manifest')
-    for (const [s, e] of journal.receivedRanges) this.received.add(s, Math.min(e, this.layout.totalBytes))
+    const manifest = new Uint8Array(Buffer.from(journal.manifestBase64, 'base64'))
+    const layout = this.decodeLayout(manifest, nowMs)
+    if (layout === undefined) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal holds an invalid manifest')
+    for (const [s, e] of journal.receivedRanges) if (Math.min(e, layout.totalBytes) > s) this.received.add(s, Math.min(e, layout.totalBytes))
     for (const [index, hex] of Object.entries(journal.digestsHex)) this.digests.set(Number(index), Buffer.from(hex, 'hex'))
-    // A file counts as verified again only after the sink re-checks it from disk: onEstablished restarts verification.
+    const recorded = new Map<number, Map<number, Uint8Array>>()
+    for (const index of layout.files) {
+      const [start] = layout.fileRegion(index)
+      const size = layout.entries[index]!.sizeBytes
+      const hexes = journal.blockSha256Hex[String(index)] ?? []
+      const blocks = new Map<number, Uint8Array>()
+      const unchecked = new Set<number>()
+      for (let b = 0; b < blockCount(size); b++) {
+        const [s, e] = blockSpan(size, b)
+        if (!this.received.covers(start + s, start + e)) continue
+        unchecked.add(b)
+        const hex = hexes[b]
+        if (typeof hex === 'string') blocks.set(b, Buffer.from(hex, 'hex'))
+      }
+      if (blocks.size > 0) recorded.set(index, blocks)
+      if (unchecked.size > 0) { this.uncheckedBlocks.set(index, unchecked); this.uncheckedCount += unchecked.size }
+    }
+    // The sink reads back every complete block held and reports each (blockVerified / blockCorrupt) before the sync;
+    // a file counts as verified again only after the sink re-checks it: onEstablished restarts verification.
+    const resume: SinkResume = {
+      held: index => {
+        const [start] = layout.fileRegion(index)
+        return [...this.received.rangesWithin(start, start + layout.entries[index]!.sizeBytes)].map(([a, b]) => [a - start, b - start] as const)
+      },
+      blockSha256: index => recorded.get(index) ?? new Map()
+    }
+    this.openSink(manifest, layout, nowMs, resume)
+    if (this.layout === undefined) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal\'s destination cannot be prepared')
   }
+
+  /** SinkListener: a block is on disk and hashed. */
+  blockVerified (fileIndex: number, blockIndex: number, sha256: Uint8Array): void {
+    let blocks = this.blockSha256.get(fileIndex)
+    if (blocks === undefined) { blocks = new Map(); this.blockSha256.set(fileIndex, blocks) }
+    blocks.set(blockIndex, Buffer.from(sha256))
+    this.blockChecked(fileIndex, blockIndex)
+  }
+
+  /** SinkListener: a block held is not on disk as recorded: forget its bytes so the sync asks for them again. */
+  blockCorrupt (fileIndex: number, blockIndex: number): void {
+    const layout = this.layout
+    if (layout === undefined) return
+    const [start] = layout.fileRegion(fileIndex)
+    const [s, e] = blockSpan(layout.entries[fileIndex]!.sizeBytes, blockIndex)
+    this.received.remove(start + s, start + e)
+    this.blockSha256.get(fileIndex)?.delete(blockIndex)
+    this.corruptBlocks++
+    if (!this.blockChecked(fileIndex, blockIndex) && !this.syncing) this.lostAfterSync ??= `block ${blockIndex} of ${layout.entries[fileIndex]!.relativePath} is gone from disk`
+  }
+
+  /** SinkListener: accepted bytes never reached the disk (full disk): they are not held, and the journal must not name them. */
+  writeFailed (fileIndex: number, offsetBytes: number, lengthBytes: number): void {
+    const global = this.layout?.globalOffset(fileIndex, offsetBytes)
+    if (global !== undefined) this.received.remove(global, global + lengthBytes)
+  }
+
+  /** Blocks found corrupt on disk and asked for again (resume check). */
+  corruptBlocks = 0
+
+  /** Counts down the resume check; true if the block was awaiting it. */
+  private blockChecked (fileIndex: number, blockIndex: number): boolean {
+    const unchecked = this.uncheckedBlocks.get(fileIndex)
+    if (unchecked === undefined || !unchecked.delete(blockIndex)) return false
+    this.uncheckedCount--
+    if (unchecked.size === 0) this.uncheckedBlocks.delete(fileIndex)
+    return true
+  }
+
+  /** True while a resumed session still waits for the sink to read back what it holds (no sync meanwhile). */
+  get checkingResume (): boolean { return this.uncheckedCount > 0 }
 
   /** What a restart needs: the manifest, the ranges held, the digests received (SPEC.md §9). Take it before the sink flushes. */
   journal (): ResumeJournal {
     if (this.manifestBytes === undefined) throw new FerryError('FERRY_PROTOCOL_STATE', 'no manifest yet: nothing to journal')
     const digestsHex: Record<string, string> = {}
     for (const [index, d] of this.digests) digestsHex[String(index)] = Buffer.from(d).toString('hex')
-    return { version: 1, connectionId: this.connectionId, manifestBase64: Buffer.from(this.manifestBytes).toString('base64'), receivedRanges: this.received.toJSON(), digestsHex }
+    const blockSha256Hex: Record<string, Array<string | null>> = {}
+    for (const [index, blocks] of this.blockSha256) {
+      if (blocks.size === 0) continue
+      const list = new Array<string | null>(Math.max(...blocks.keys()) + 1).fill(null)
+      for (const [b, d] of blocks) list[b] = Buffer.from(d).toString('hex')
+      blockSha256Hex[String(index)] = list
+    }
+    return { version: JOURNAL_VERSION, connectionId: this.connectionId, manifestBase64: Buffer.from(this.manifestBytes).toString('base64'), receivedRanges: this.received.toJSON(), digestsHex, blockSha256Hex }
   }
 
   /** The sender's SHA-256 of file `index`, hex, once verified here. */
@@ -105,6 +190,11 @@ export class ReceiverSession extends SessionCore {
 
   protected onEstablished (nowMs: number): void {
     this.syncDueMs = nowMs
+    if (this.uncheckedCount > 0) { this.finishDeferred = true; return }
+    this.finishAll(nowMs)
+  }
+
+  private finishAll (nowMs: number): void {
     if (this.layout !== undefined) for (const index of this.layout.files) this.maybeFinish(index, nowMs)
     this.checkComplete(nowMs)
   }
@@ -170,6 +260,7 @@ export class ReceiverSession extends SessionCore {
       const [start, end] = this.layout!.fileRegion(fileIndex)
       this.received.remove(start, end)
       this.digests.delete(fileIndex)
+      this.blockSha256.delete(fileIndex)
       this.closeLocally('FERRY_PROTOCOL_INTEGRITY', `SHA-256 mismatch for ${this.layout!.entries[fileIndex]!.relativePath}`, nowMs)
       return
     }
@@ -204,46 +295,72 @@ export class ReceiverSession extends SessionCore {
       region.set(bytes, offset)
     }
     this.manifestChunks = new Map()
-    this.acceptManifest(region.subarray(4), nowMs, true)
+    this.acceptManifest(region.subarray(4), nowMs)
   }
 
-  private acceptManifest (bytes: Uint8Array, nowMs: number, fresh: boolean): void {
+  private acceptManifest (bytes: Uint8Array, nowMs: number): void {
+    const layout = this.decodeLayout(bytes, nowMs)
+    if (layout === undefined) return
+    this.openSink(bytes, layout, nowMs, undefined)
+    if (this.layout === undefined) return
+    const early = this.early
+    this.early = []
+    for (const frame of early) this.onData(frame, nowMs)
+    this.checkComplete(nowMs)
+  }
+
+  /** Decodes and checks a manifest against this receiver's limits; closes the session and returns undefined if refused. */
+  private decodeLayout (bytes: Uint8Array, nowMs: number): ManifestLayout | undefined {
     let entries: ManifestEntry[]
     try {
       entries = decodeManifest(bytes)
     } catch (err) {
       const code = (err as FerryError).code ?? 'FERRY_PROTOCOL_DECODE'
       this.closeLocally(code, (err as Error).message, nowMs)
-      return
+      return undefined
     }
     const layout = new ManifestLayout(entries, bytes.length)
     const payloadBytes = entries.reduce((n, e) => n + e.sizeBytes, 0)
     if (payloadBytes > this.maxBytes) {
       this.closeLocally('FERRY_PROTOCOL_QUOTA', `the transfer holds ${payloadBytes} bytes, more than the ${this.maxBytes} allowed`, nowMs)
-      return
+      return undefined
     }
-    const refusal = this.sink.open(entries)
-    if (refusal !== undefined) { this.closeLocally(refusal.code, refusal.message, nowMs); return }
-    this.manifestBytes = Buffer.from(bytes)
+    return layout
+  }
+
+  private openSink (bytes: Uint8Array, layout: ManifestLayout, nowMs: number, resume: SinkResume | undefined): void {
+    // The layout is set first: a sink may report blocks from open() (a resume re-check of memory files).
     this.layout = layout
-    if (fresh) {
-      const early = this.early
-      this.early = []
-      for (const frame of early) this.onData(frame, nowMs)
-      this.checkComplete(nowMs)
+    this.manifestBytes = Buffer.from(bytes)
+    const refusal = this.sink.open(layout.entries, this, resume)
+    if (refusal !== undefined) {
+      this.layout = undefined
+      this.manifestBytes = undefined
+      this.closeLocally(refusal.code, refusal.message, nowMs)
     }
   }
 
   protected onTimeout (_nowMs: number): void {}
 
   protected subclassDeadlineMs (): number {
-    if (this.syncing) return this.syncDueMs
+    if (this.lostAfterSync !== undefined || (this.finishDeferred && this.uncheckedCount === 0)) return -Infinity
+    // A resumed receiver syncs only after its sink has read back what it holds; the sink's reports wake the driver.
+    if (this.syncing) return this.uncheckedCount > 0 ? Infinity : this.syncDueMs
     if (this.ackPendingPackets >= ACK_EVERY_PACKETS) return -Infinity
     return this.firstUnackedMs + MAX_ACK_DELAY_MS
   }
 
   protected pollFrame (nowMs: number): Buffer | undefined {
+    if (this.lostAfterSync !== undefined) {
+      this.closeLocally('FERRY_PROTOCOL_INTEGRITY', `${this.lostAfterSync}; a resume asks for it again`, nowMs)
+      return undefined
+    }
+    if (this.finishDeferred && this.uncheckedCount === 0) {
+      this.finishDeferred = false
+      this.finishAll(nowMs)
+    }
     if (this.syncing) {
+      if (this.uncheckedCount > 0) return undefined
       if (this.syncFrames.length === 0) {
         if (nowMs < this.syncDueMs) return undefined
         this.syncFrames = this.buildSyncFrames()

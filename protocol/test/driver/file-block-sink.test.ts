@@ -1,10 +1,31 @@
-// FileBlockSink: out-of-order positional writes land right, a file is renamed only when its SHA-256 matches, memory stays bounded.
+// FileBlockSink: out-of-order positional writes land right, blocks are hashed as they reach disk and re-checked on resume, a file is renamed only when its SHA-256 matches, memory stays bounded, a full disk is its own error and leaves no descriptor open.
 import { describe, it, expect, afterEach } from 'vitest'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileBlockSink, MAX_QUEUED_WRITE_BYTES, PARTIAL_SUFFIX } from '../../src/driver/file-block-sink.js'
+import { INTEGRITY_BLOCK_BYTES } from '../../src/files/block-ledger.js'
+import type { SinkListener } from '../../src/session/block-io.js'
+
+/** Records what the sink reports to its session. */
+function recorder (): SinkListener & { verified: Map<string, string>, corrupt: string[], failed: Array<[number, number, number]> } {
+  const verified = new Map<string, string>()
+  const corrupt: string[] = []
+  const failed: Array<[number, number, number]> = []
+  return {
+    verified, corrupt, failed,
+    blockVerified: (f, b, sha) => { expect(verified.has(`${f}:${b}`)).toBe(false); verified.set(`${f}:${b}`, Buffer.from(sha).toString('hex')) },
+    blockCorrupt: (f, b) => { corrupt.push(`${f}:${b}`) },
+    writeFailed: (f, o, n) => { failed.push([f, o, n]) }
+  }
+}
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+const until = async (ok: () => boolean): Promise<void> => { for (let i = 0; i < 2000 && !ok(); i++) await new Promise(resolve => setTimeout(resolve, 5)) }
+/** Descriptors of this process open on paths under `dir`. */
+const fdsUnder = (dir: string): string[] => readdirSync('/proc/self/fd').map(fd => { try { return readlinkSync(`/proc/self/fd/${fd}`) } catch { return '' } }).filter(p => p.startsWith(dir))
 
 const dirs: string[] = []
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
@@ -25,7 +46,7 @@ describe('FileBlockSink', () => {
     const { dir, sink, verdicts } = sinkIn()
     const good = randomBytes(100_000)
     const bad = randomBytes(5000)
-    expect(sink.open([{ relativePath: 'sub/good.bin', kind: 'file', sizeBytes: good.length }, { relativePath: 'bad.bin', kind: 'file', sizeBytes: bad.length }, { relativePath: 'empty-dir', kind: 'directory', sizeBytes: 0 }])).toBeUndefined()
+    expect(sink.open([{ relativePath: 'sub/good.bin', kind: 'file', sizeBytes: good.length }, { relativePath: 'bad.bin', kind: 'file', sizeBytes: bad.length }, { relativePath: 'empty-dir', kind: 'directory', sizeBytes: 0 }], recorder())).toBeUndefined()
     const order = Array.from({ length: Math.ceil(good.length / 1427) }, (_, i) => i).reverse()
     for (const i of order) expect(sink.write(0, i * 1427, good.subarray(i * 1427, (i + 1) * 1427))).toBe(true)
     expect(sink.write(1, 0, bad)).toBe(true)
@@ -43,7 +64,7 @@ describe('FileBlockSink', () => {
   it('lets a journal flush run while files are verified and closed (many small files: no EBADF)', async () => {
     const { dir, sink, fatal } = sinkIn()
     const files = Array.from({ length: 200 }, () => randomBytes(16 * 1024))
-    sink.open(files.map((_, i) => ({ relativePath: `f${i}.bin`, kind: 'file' as const, sizeBytes: 16 * 1024 })))
+    sink.open(files.map((_, i) => ({ relativePath: `f${i}.bin`, kind: 'file' as const, sizeBytes: 16 * 1024 })), recorder())
     const flushes: Array<Promise<void>> = []
     files.forEach((data, i) => {
       sink.write(i, 0, data)
@@ -61,12 +82,87 @@ describe('FileBlockSink', () => {
 
   it('refuses bytes beyond its bounded buffer instead of growing', async () => {
     const { sink } = sinkIn()
-    sink.open([{ relativePath: 'big', kind: 'file', sizeBytes: 2 * MAX_QUEUED_WRITE_BYTES }])
+    sink.open([{ relativePath: 'big', kind: 'file', sizeBytes: 2 * MAX_QUEUED_WRITE_BYTES }], recorder())
     const piece = Buffer.alloc(1 << 20)
     let accepted = 0
     for (let off = 0; off < 2 * MAX_QUEUED_WRITE_BYTES; off += piece.length) if (sink.write(0, off, piece)) accepted += piece.length
     expect(accepted).toBeLessThanOrEqual(MAX_QUEUED_WRITE_BYTES)
     await sink.flush()
     await sink.close()
+  })
+
+  it('hashes each integrity block once as it reaches disk; a resume re-reads them and asks again only for a block that changed on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-'))
+    dirs.push(dir)
+    const data = randomBytes(3 * INTEGRITY_BLOCK_BYTES + 5000)
+    const entries = [{ relativePath: 'big.bin', kind: 'file' as const, sizeBytes: data.length }]
+    const first = recorder()
+    const sink = new FileBlockSink({ destinationDir: dir, resuming: false, onVerified: () => {}, onFatal: code => { throw new Error(code) } })
+    sink.open(entries, first)
+    // Blocks 2 and 0 arrive whole, block 1 only in part (the cut): two blocks hashed, in any order.
+    for (const [s, e] of [[2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES], [0, INTEGRITY_BLOCK_BYTES], [INTEGRITY_BLOCK_BYTES, INTEGRITY_BLOCK_BYTES + 100_000]] as const) {
+      for (let o = s; o < e; o += 1427) expect(sink.write(0, o, data.subarray(o, Math.min(e, o + 1427)))).toBe(true)
+    }
+    await sink.flush()
+    await until(() => first.verified.size === 2)
+    expect(first.verified).toEqual(new Map([['0:0', sha(data.subarray(0, INTEGRITY_BLOCK_BYTES))], ['0:2', sha(data.subarray(2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES))]]))
+    await sink.close()
+
+    // A torn write after the crash: block 2's bytes on disk are no longer what was hashed.
+    const partial = join(dir, 'big.bin' + PARTIAL_SUFFIX)
+    const onDisk = readFileSync(partial)
+    onDisk[2 * INTEGRITY_BLOCK_BYTES + 7]! ^= 0xff
+    writeFileSync(partial, onDisk)
+    const second = recorder()
+    let verdict: boolean | undefined
+    const resumed = new FileBlockSink({ destinationDir: dir, resuming: true, onVerified: (_, ok) => { verdict = ok }, onFatal: code => { throw new Error(code) } })
+    const held: Array<readonly [number, number]> = [[0, INTEGRITY_BLOCK_BYTES + 100_000], [2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES]]
+    resumed.open(entries, second, { held: () => held, blockSha256: () => new Map([...first.verified].map(([k, hex]) => [Number(k.split(':')[1]), Buffer.from(hex, 'hex')])) })
+    await until(() => second.verified.size + second.corrupt.length === 2)
+    expect([...second.verified.keys()]).toEqual(['0:0'])
+    expect(second.corrupt).toEqual(['0:2'])
+    expect(resumed.hasOnDisk(0, 2 * INTEGRITY_BLOCK_BYTES, 1)).toBe(false)
+    // The session asks for the rest and block 2 again: the file verifies and takes its name.
+    for (const [s, e] of [[INTEGRITY_BLOCK_BYTES + 100_000, data.length]] as const) {
+      for (let o = s; o < e; o += 1427) expect(resumed.write(0, o, data.subarray(o, Math.min(e, o + 1427)))).toBe(true)
+    }
+    resumed.finish(0, createHash('sha256').update(data).digest())
+    await until(() => verdict !== undefined)
+    expect(verdict).toBe(true)
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).toBe(true)
+    expect(existsSync(partial)).toBe(false)
+    await resumed.close()
+  })
+
+  it('a full disk is FERRY_PROTOCOL_DISK_FULL (never an integrity failure), reports the lost bytes, keeps no final name and closes every descriptor', async (ctx) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-full-'))
+    dirs.push(dir)
+    const mount = join(dir, 'disk')
+    mkdirSync(mount)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], { stdio: 'ignore' })
+    } catch {
+      ctx.skip('mounting a 2 MiB tmpfs is not permitted here (needs root): the full-disk path is not exercised')
+    }
+    try {
+      const data = randomBytes(3 * 1024 * 1024)
+      const listener = recorder()
+      const fatal: string[] = []
+      const verdicts: boolean[] = []
+      const sink = new FileBlockSink({ destinationDir: mount, resuming: false, onVerified: (_, ok) => verdicts.push(ok), onFatal: code => fatal.push(code) })
+      sink.open([{ relativePath: 'a.bin', kind: 'file', sizeBytes: data.length }], listener)
+      for (let o = 0; o < data.length; o += 1427) sink.write(0, o, data.subarray(o, Math.min(data.length, o + 1427)))
+      sink.finish(0, createHash('sha256').update(data).digest())
+      await sink.settle()
+      expect(fatal).toEqual(['FERRY_PROTOCOL_DISK_FULL'])
+      expect(listener.failed.length).toBeGreaterThan(0)
+      expect(verdicts).toEqual([])
+      await expect(sink.flush()).resolves.toBeUndefined()
+      await sink.close()
+      expect(fdsUnder(mount)).toEqual([])
+      expect(existsSync(join(mount, 'a.bin'))).toBe(false)
+    } finally {
+      execFileSync('umount', ['-l', mount], { stdio: 'ignore' })
+    }
   })
 })

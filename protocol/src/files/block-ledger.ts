@@ -1,0 +1,108 @@
+// One received file's integrity blocks (SPEC.md §5.2): which are on disk, which to hash next, the whole-file SHA-256 fed in order, and the check of blocks a journal recorded.
+import { createHash, type Hash } from 'node:crypto'
+import { MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
+import { RangeSet } from '../wire/range-set.js'
+
+/** Integrity block size (bytes): 735 full datagrams (~1 MiB), so a datagram never straddles two blocks (SPEC.md §5.2). */
+export const INTEGRITY_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
+
+/** Number of integrity blocks of a file of `sizeBytes` (an empty file has none). */
+export function blockCount (sizeBytes: number): number { return Math.ceil(sizeBytes / INTEGRITY_BLOCK_BYTES) }
+
+/** Byte span [start, end) of block `index` of a file of `sizeBytes`. */
+export function blockSpan (sizeBytes: number, index: number): [number, number] {
+  const start = index * INTEGRITY_BLOCK_BYTES
+  return [start, Math.min(sizeBytes, start + INTEGRITY_BLOCK_BYTES)]
+}
+
+/** A block the sink should read back from its file and hand to `consume`. */
+export interface BlockToHash { block: number, start: number, length: number }
+
+/** What reading a block back showed. */
+export type BlockVerdict =
+  /** Hashed for the first time in this run (report it to the session). */
+  | { kind: 'hashed', sha256: Uint8Array }
+  /** Read again only to feed the whole-file hash, or a block already reported. */
+  | { kind: 'known' }
+  /** The bytes on disk differ from the hash a journal recorded, or are missing: the block must be received again. */
+  | { kind: 'corrupt' }
+
+/**
+ * Blocks are hashed as soon as all their bytes are on disk, in any order; the whole-file SHA-256 takes them strictly in
+ * order (a block hashed out of order is read once more when the in-order frontier reaches it). Memory: a few bits
+ * per block, nothing per datagram.
+ */
+export class BlockLedger {
+  readonly blocks: number
+  /** Bytes of the file written to disk (file offsets). */
+  readonly onDisk = new RangeSet()
+  /** Blocks below this fed the whole-file hash. */
+  private frontier = 0
+  private readonly fileHash: Hash = createHash('sha256')
+  /** Complete blocks beyond the frontier not hashed yet, in completion order. */
+  private readonly waiting = new Set<number>()
+  /** Blocks hashed (and reported) in this run. */
+  private readonly hashed = new Set<number>()
+  /** Hashes a resume journal recorded, not yet checked against the disk. */
+  private readonly recorded: Map<number, Uint8Array>
+
+  constructor (readonly sizeBytes: number, recorded: ReadonlyMap<number, Uint8Array> = new Map()) {
+    this.blocks = blockCount(sizeBytes)
+    this.recorded = new Map(recorded)
+  }
+
+  /** True once every block fed the whole-file hash. */
+  get complete (): boolean { return this.frontier >= this.blocks }
+
+  /** [start, end) of the file reached the disk: blocks it completes become due for hashing. */
+  markWritten (start: number, end: number): void {
+    if (end <= start) return
+    this.onDisk.add(start, end)
+    const last = Math.min(this.blocks - 1, Math.floor((end - 1) / INTEGRITY_BLOCK_BYTES))
+    for (let b = Math.floor(start / INTEGRITY_BLOCK_BYTES); b <= last; b++) {
+      if (b < this.frontier || this.hashed.has(b) || this.waiting.has(b)) continue
+      const [s, e] = blockSpan(this.sizeBytes, b)
+      if (this.onDisk.covers(s, e)) this.waiting.add(b)
+    }
+  }
+
+  /** The next block to read back: the frontier when it is on disk (it feeds the file hash), else a block waiting to be hashed. */
+  next (): BlockToHash | undefined {
+    if (this.frontier < this.blocks) {
+      const [s, e] = blockSpan(this.sizeBytes, this.frontier)
+      if (this.onDisk.covers(s, e)) return { block: this.frontier, start: s, length: e - s }
+    }
+    for (const b of this.waiting) {
+      const [s, e] = blockSpan(this.sizeBytes, b)
+      return { block: b, start: s, length: e - s }
+    }
+    return undefined
+  }
+
+  /**
+   * The bytes read back for `block` (shorter when the file is) and their SHA-256 (computed by the caller, possibly off
+   * the main thread). A mismatch with a recorded hash, or a short read, forgets the block's bytes.
+   */
+  consume (block: number, bytes: Uint8Array, sha256: Uint8Array): BlockVerdict {
+    const [s, e] = blockSpan(this.sizeBytes, block)
+    this.waiting.delete(block)
+    const recorded = this.recorded.get(block)
+    if (bytes.length !== e - s || (recorded !== undefined && !Buffer.from(recorded).equals(Buffer.from(sha256)))) {
+      this.recorded.delete(block)
+      this.hashed.delete(block)
+      this.onDisk.remove(s, e)
+      return { kind: 'corrupt' }
+    }
+    this.recorded.delete(block)
+    if (block === this.frontier) {
+      this.fileHash.update(bytes)
+      this.frontier++
+    }
+    if (this.hashed.has(block)) return { kind: 'known' }
+    this.hashed.add(block)
+    return { kind: 'hashed', sha256 }
+  }
+
+  /** The whole file's SHA-256; only once `complete`. */
+  digest (): Buffer { return this.fileHash.digest() }
+}
