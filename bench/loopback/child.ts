@@ -22,6 +22,9 @@ interface Args {
 const args = JSON.parse(process.argv[2]!) as Args
 const out = (msg: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(msg) + '\n') }
 const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024
+/** CPU time (user + system, both threads and the thread pool) since `since` (seconds). */
+const cpuSecondsSince = (since: NodeJS.CpuUsage): number => { const c = process.cpuUsage(since); return (c.user + c.system) / 1e6 }
+let cpuAtStart = process.cpuUsage()
 
 /** Raw datagram payload: the largest on a 1500-byte MTU, unencrypted. */
 const RAW_DATAGRAM_BYTES = 1472
@@ -35,30 +38,33 @@ if (args.mode === 'raw-receive') {
   let bytes = 0
   let first = 0
   let last = 0
-  let idle: NodeJS.Timeout | undefined
   socket.on('message', msg => {
     const now = performance.now()
-    if (bytes === 0) first = now
+    if (bytes === 0) { first = now; cpuAtStart = process.cpuUsage() }
     last = now
     bytes += msg.length
-    if (idle !== undefined) clearTimeout(idle)
-    // The sender is done when nothing arrived for 500 ms (or the expected bytes all came).
     if (bytes >= args.bytes) finish()
-    else idle = setTimeout(finish, 500)
   })
+  // The sender is done when nothing arrived for 500 ms (or the expected bytes all came). One interval checks, so the
+  // ceiling pays no timer per datagram (Ferry's receiver does not either).
+  const idleCheck = setInterval(() => { if (bytes > 0 && performance.now() - last >= 500) finish() }, 100)
   let finished = false
   function finish (): void {
     if (finished) return
     finished = true
-    out({ result: { bytes, seconds: (last - first) / 1000, peakRssBytes: peakRssBytes() } })
+    clearInterval(idleCheck)
+    out({ result: { bytes, seconds: (last - first) / 1000, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart) } })
     socket.close()
   }
 } else if (args.mode === 'raw-send') {
   const socket = createSocket('udp4')
   try { socket.setSendBufferSize(64 << 20) } catch (_) { /* capped by the kernel */ }
   const payload = Buffer.alloc(RAW_DATAGRAM_BYTES, 7)
+  cpuAtStart = process.cpuUsage()
   let sent = 0
   let outstanding = 0
+  // The last callbacks and a pending retry can both see the end: only the first closes the socket.
+  let finished = false
   const start = performance.now()
   const pump = (): void => {
     while (sent < args.bytes && outstanding < 512) {
@@ -66,8 +72,10 @@ if (args.mode === 'raw-receive') {
       sent += payload.length
       socket.send(payload, args.port!, '127.0.0.1', () => { outstanding--; if (outstanding === 256) setImmediate(pump) })
     }
+    if (finished) return
     if (sent >= args.bytes && outstanding === 0) {
-      out({ result: { bytes: sent, seconds: (performance.now() - start) / 1000, peakRssBytes: peakRssBytes() } })
+      finished = true
+      out({ result: { bytes: sent, seconds: (performance.now() - start) / 1000, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart) } })
       socket.close()
     } else if (sent >= args.bytes) setTimeout(pump, 1)
   }
@@ -75,11 +83,12 @@ if (args.mode === 'raw-receive') {
 } else {
   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1' })
   out({ port: endpoint.port })
+  cpuAtStart = process.cpuUsage()
   const common = { connectionId: args.connectionId!, secret: Buffer.from(args.secretHex!, 'hex'), idleTimeoutMs: 10_000 }
   try {
     if (args.mode === 'ferry-receive') {
       const result = await endpoint.receive({ ...common, role: 'responder', ...(args.destinationDir === undefined ? { memory: 'discard' as const } : { destinationDir: args.destinationDir }) })
-      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), peakRssBytes: peakRssBytes(), dropped: result.dropped } })
+      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart), dropped: result.dropped } })
     } else {
       const rate = { policy: args.policy ?? 'fixed', targetBitsPerSec: args.rateBitsPerSec ?? 1e9, minBitsPerSec: 1e6 }
       const files = args.files ?? [{ relativePath: 'synthetic.bin', sizeBytes: args.bytes }]
@@ -88,7 +97,7 @@ if (args.mode === 'raw-receive') {
         rateController: rate.policy === 'fixed' ? new FixedRateController(rate) : undefined,
         source: args.files === undefined ? new SyntheticBlockSource() : undefined
       })
-      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), retransmittedBytes: result.retransmittedBytes, peakRssBytes: peakRssBytes() } })
+      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), retransmittedBytes: result.retransmittedBytes, payloadBytesSent: result.payloadBytesSent, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart) } })
     }
   } catch (err) {
     out({ error: (err as { code?: string }).code ?? String(err) })

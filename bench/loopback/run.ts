@@ -1,9 +1,10 @@
 // bench:loopback — one encrypted Ferry session over 127.0.0.1, memory to memory and disk to disk, against the raw unencrypted node:dgram ceiling measured in the same run.
-// Usage: npm run bench:loopback -- [--json] [--bytes N | --10g] [--policy fixed|high|fair] [--rate BITS_PER_SEC]
-// Each side runs in its own process (as in production), so the two cores are used as they would be.
+// Usage: npm run bench:loopback -- [--json] [--bytes N | --10g] [--policy fixed|high|fair] [--rate BITS_PER_SEC] [--modes raw,memory,disk] [--rss] [--cpu-prof-dir DIR]
+// --rss: the 10 GiB memory-bound check (10 GiB unless --bytes says otherwise; disk to disk when the temporary folder has room, else memory to memory).
+// Each side runs in its own process (as in production), so the two cores are used as they would be; the parent samples both sides' /proc/<pid>/status.
 import { spawn } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
-import { createWriteStream, mkdtempSync, rmSync, readFileSync, statSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, rmSync, readFileSync, statSync, statfsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -12,44 +13,77 @@ import { once } from 'node:events'
 const argv = process.argv.slice(2)
 const flag = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
 const json = argv.includes('--json')
+const rssMode = argv.includes('--rss')
 const GiB = 1024 ** 3
-const bytes = argv.includes('--10g') ? 10 * GiB : Number(flag('--bytes') ?? GiB)
+const bytes = argv.includes('--10g') || (rssMode && flag('--bytes') === undefined) ? 10 * GiB : Number(flag('--bytes') ?? GiB)
 const policy = flag('--policy') ?? 'fixed'
+const cpuProfDir = flag('--cpu-prof-dir')
 const root = join(import.meta.dirname, '../..')
+const work = mkdtempSync(join(tmpdir(), 'ferry-loopback-'))
+/** Disk to disk needs the source and the received copy side by side, plus some room to spare. */
+const diskFits = (): boolean => { const s = statfsSync(work); return s.bavail * s.bsize > 2 * bytes + GiB }
+const modes = new Set((flag('--modes') ?? (rssMode ? (diskFits() ? 'disk' : 'memory') : 'raw,memory,disk')).split(','))
+/** Peak RSS the issue allows on each side during a 10 GiB transfer (bytes). */
+const RSS_LIMIT_BYTES = 200e6
+/** How often the parent samples each side's /proc/<pid>/status (ms). */
+const RSS_SAMPLE_MS = 100
 
-interface ChildResult { bytes: number, seconds: number, peakRssBytes: number, sha256?: string[], retransmittedBytes?: number, dropped?: Record<string, number> }
+interface ChildResult { bytes: number, seconds: number, peakRssBytes: number, cpuSeconds: number, sha256?: string[], retransmittedBytes?: number, payloadBytesSent?: number, dropped?: Record<string, number> }
+interface Side { result: ChildResult, /** Largest VmRSS seen by sampling and the kernel's VmHWM (bytes). */ sampledPeakRssBytes: number, vmHwmBytes: number }
 
-function child (args: Record<string, unknown>): { port: Promise<number>, result: Promise<ChildResult> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/loopback/child.ts'), JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+/** VmRSS and VmHWM of a live process (bytes), from /proc/<pid>/status; undefined once it is gone. */
+function memoryOf (pid: number): { rss: number, hwm: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') }
+  } catch (_) {
+    return undefined
+  }
+}
+
+function child (args: Record<string, unknown>): { port: Promise<number>, side: Promise<Side> } {
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${String(args.mode)}-${Date.now()}.cpuprofile`]
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench/loopback/child.ts'), JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  let sampledPeak = 0
+  let hwm = 0
+  const sample = (): void => {
+    const m = proc.pid === undefined ? undefined : memoryOf(proc.pid)
+    if (m !== undefined) { sampledPeak = Math.max(sampledPeak, m.rss); hwm = Math.max(hwm, m.hwm) }
+  }
+  const sampler = setInterval(sample, RSS_SAMPLE_MS)
   let portResolve: (n: number) => void = () => {}
-  let resultResolve: (r: ChildResult) => void = () => {}
+  let resultResolve: (r: Side) => void = () => {}
   let resultReject: (e: Error) => void = () => {}
   const port = new Promise<number>(resolve => { portResolve = resolve })
-  const result = new Promise<ChildResult>((resolve, reject) => { resultResolve = resolve; resultReject = reject })
+  const side = new Promise<Side>((resolve, reject) => { resultResolve = resolve; resultReject = reject })
   createInterface({ input: proc.stdout }).on('line', line => {
     const msg = JSON.parse(line) as { port?: number, result?: ChildResult, error?: string }
     if (msg.port !== undefined) portResolve(msg.port)
-    if (msg.result !== undefined) resultResolve(msg.result)
+    if (msg.result !== undefined) { sample(); resultResolve({ result: msg.result, sampledPeakRssBytes: sampledPeak, vmHwmBytes: hwm }) }
     if (msg.error !== undefined) resultReject(new Error(msg.error))
   })
-  proc.on('exit', code => resultReject(new Error(`child ${String(args.mode)} exited with ${code}`)))
-  return { port, result }
+  proc.on('exit', code => { clearInterval(sampler); resultReject(new Error(`child ${String(args.mode)} exited with ${code}`)) })
+  return { port, side }
 }
 
-async function raw (): Promise<{ mbps: number, receiver: ChildResult, sender: ChildResult }> {
+/** Peak RSS of one side (bytes): the kernel's high-water mark, or the sampled or self-reported peak if larger. */
+const peakOf = (s: Side): number => Math.max(s.vmHwmBytes, s.sampledPeakRssBytes, s.result.peakRssBytes)
+
+async function raw (): Promise<{ mbps: number, receiver: Side, sender: Side }> {
   const receiver = child({ mode: 'raw-receive', bytes })
   const sender = child({ mode: 'raw-send', bytes, port: await receiver.port })
-  const [r, s] = await Promise.all([receiver.result, sender.result])
-  return { mbps: (r.bytes * 8) / r.seconds / 1e6, receiver: r, sender: s }
+  const [r, s] = await Promise.all([receiver.side, sender.side])
+  return { mbps: (r.result.bytes * 8) / r.result.seconds / 1e6, receiver: r, sender: s }
 }
 
-async function ferry (rateBitsPerSec: number, files?: Array<{ relativePath: string, absolutePath: string, sizeBytes: number }>, destinationDir?: string): Promise<{ mbps: number, receiver: ChildResult, sender: ChildResult }> {
+async function ferry (rateBitsPerSec: number, files?: Array<{ relativePath: string, absolutePath: string, sizeBytes: number }>, destinationDir?: string): Promise<{ mbps: number, receiver: Side, sender: Side }> {
   const connectionId = randomBytes(8).toString('hex')
   const secretHex = randomBytes(32).toString('hex')
   const receiver = child({ mode: 'ferry-receive', bytes, connectionId, secretHex, destinationDir })
   const sender = child({ mode: 'ferry-send', bytes, connectionId, secretHex, port: await receiver.port, files, policy, rateBitsPerSec })
-  const [r, s] = await Promise.all([receiver.result, sender.result])
-  return { mbps: (r.bytes * 8) / r.seconds / 1e6, receiver: r, sender: s }
+  const [r, s] = await Promise.all([receiver.side, sender.side])
+  return { mbps: (r.result.bytes * 8) / r.result.seconds / 1e6, receiver: r, sender: s }
 }
 
 async function makeFile (path: string, size: number): Promise<string> {
@@ -68,25 +102,50 @@ async function makeFile (path: string, size: number): Promise<string> {
   return hash.digest('hex')
 }
 
-const work = mkdtempSync(join(tmpdir(), 'ferry-loopback-'))
+/** Bytes a full datagram carries as counted by each tool: raw counts the whole datagram, Ferry its file payload. */
+const RAW_DATAGRAM_BYTES = 1472
+const FERRY_PAYLOAD_BYTES = 1427
+
+/** Peak RSS and CPU cost of both sides; CPU per datagram counts full datagrams sent (resends included) and received. */
+const sideFields = (run: { sender: Side, receiver: Side }, datagramBytes: number): Record<string, number> => ({
+  peakRssSenderBytes: peakOf(run.sender), peakRssReceiverBytes: peakOf(run.receiver),
+  sampledPeakRssSenderBytes: run.sender.sampledPeakRssBytes, sampledPeakRssReceiverBytes: run.receiver.sampledPeakRssBytes,
+  cpuSecondsSender: run.sender.result.cpuSeconds, cpuSecondsReceiver: run.receiver.result.cpuSeconds,
+  cpuMicrosPerDatagramSender: 1e6 * run.sender.result.cpuSeconds / ((run.sender.result.payloadBytesSent ?? run.sender.result.bytes) / datagramBytes),
+  cpuMicrosPerDatagramReceiver: 1e6 * run.receiver.result.cpuSeconds / (run.receiver.result.bytes / datagramBytes)
+})
+
 try {
-  const ceiling = await raw()
-  const rate = Number(flag('--rate') ?? ceiling.mbps * 1e6)
-  const memory = await ferry(rate)
-  const srcDir = join(work, 'src')
-  const dstDir = join(work, 'dst')
-  await import('node:fs/promises').then(fs => Promise.all([fs.mkdir(srcDir), fs.mkdir(dstDir)]))
-  const sha = await makeFile(join(srcDir, 'payload.bin'), bytes)
-  const disk = await ferry(rate, [{ relativePath: 'payload.bin', absolutePath: join(srcDir, 'payload.bin'), sizeBytes: bytes }], dstDir)
-  const received = join(dstDir, 'payload.bin')
-  const sha256ok = statSync(received).size === bytes && disk.receiver.sha256?.[0] === sha && createHash('sha256').update(bytes <= 2 * GiB ? readFileSync(received) : Buffer.alloc(0)).digest('hex') === (bytes <= 2 * GiB ? sha : createHash('sha256').digest('hex'))
-  const rows = [
-    { tool: 'raw-dgram', bytes: ceiling.receiver.bytes, goodputMbps: ceiling.mbps, seconds: ceiling.receiver.seconds, sentBytes: ceiling.sender.bytes, lossPct: 100 * (1 - ceiling.receiver.bytes / ceiling.sender.bytes), peakRssSenderBytes: ceiling.sender.peakRssBytes, peakRssReceiverBytes: ceiling.receiver.peakRssBytes },
-    { tool: 'ferry-memory', bytes: memory.receiver.bytes, goodputMbps: memory.mbps, seconds: memory.receiver.seconds, fractionOfRaw: memory.mbps / ceiling.mbps, policy, rateBitsPerSec: rate, retransmittedBytes: memory.sender.retransmittedBytes, peakRssSenderBytes: memory.sender.peakRssBytes, peakRssReceiverBytes: memory.receiver.peakRssBytes },
-    { tool: 'ferry-disk', bytes: disk.receiver.bytes, goodputMbps: disk.mbps, seconds: disk.receiver.seconds, fractionOfRaw: disk.mbps / ceiling.mbps, fractionOfMemory: disk.mbps / memory.mbps, sha256ok, policy, rateBitsPerSec: rate, retransmittedBytes: disk.sender.retransmittedBytes, peakRssSenderBytes: disk.sender.peakRssBytes, peakRssReceiverBytes: disk.receiver.peakRssBytes }
-  ]
+  const rows: Array<Record<string, unknown> & { tool: string, goodputMbps: number }> = []
+  const ceiling = modes.has('raw') ? await raw() : undefined
+  if (ceiling !== undefined) {
+    rows.push({ tool: 'raw-dgram', bytes: ceiling.receiver.result.bytes, goodputMbps: ceiling.mbps, seconds: ceiling.receiver.result.seconds, sentBytes: ceiling.sender.result.bytes, lossPct: 100 * (1 - ceiling.receiver.result.bytes / ceiling.sender.result.bytes), ...sideFields(ceiling, RAW_DATAGRAM_BYTES) })
+  }
+  const rate = Number(flag('--rate') ?? (ceiling !== undefined ? ceiling.mbps * 1e6 : 1e9))
+  const fractionOfRaw = (mbps: number): Record<string, number> => ceiling === undefined ? {} : { fractionOfRaw: mbps / ceiling.mbps }
+  const memory = modes.has('memory') ? await ferry(rate) : undefined
+  if (memory !== undefined) {
+    rows.push({ tool: 'ferry-memory', bytes: memory.receiver.result.bytes, goodputMbps: memory.mbps, seconds: memory.receiver.result.seconds, ...fractionOfRaw(memory.mbps), policy, rateBitsPerSec: rate, retransmittedBytes: memory.sender.result.retransmittedBytes, ...sideFields(memory, FERRY_PAYLOAD_BYTES) })
+  }
+  if (modes.has('disk')) {
+    const srcDir = join(work, 'src')
+    const dstDir = join(work, 'dst')
+    await import('node:fs/promises').then(fs => Promise.all([fs.mkdir(srcDir), fs.mkdir(dstDir)]))
+    const sha = await makeFile(join(srcDir, 'payload.bin'), bytes)
+    const disk = await ferry(rate, [{ relativePath: 'payload.bin', absolutePath: join(srcDir, 'payload.bin'), sizeBytes: bytes }], dstDir)
+    const received = join(dstDir, 'payload.bin')
+    const sha256ok = statSync(received).size === bytes && disk.receiver.result.sha256?.[0] === sha && createHash('sha256').update(bytes <= 2 * GiB ? readFileSync(received) : Buffer.alloc(0)).digest('hex') === (bytes <= 2 * GiB ? sha : createHash('sha256').digest('hex'))
+    rows.push({ tool: 'ferry-disk', bytes: disk.receiver.result.bytes, goodputMbps: disk.mbps, seconds: disk.receiver.result.seconds, ...fractionOfRaw(disk.mbps), ...(memory === undefined ? {} : { fractionOfMemory: disk.mbps / memory.mbps }), sha256ok, policy, rateBitsPerSec: rate, retransmittedBytes: disk.sender.result.retransmittedBytes, ...sideFields(disk, FERRY_PAYLOAD_BYTES) })
+  }
+  if (rssMode) for (const r of rows) r.rssWithinLimit = (r.peakRssSenderBytes as number) <= RSS_LIMIT_BYTES && (r.peakRssReceiverBytes as number) <= RSS_LIMIT_BYTES
   if (json) console.log(JSON.stringify(rows, null, 2))
-  else for (const r of rows) console.log(`${r.tool.padEnd(13)} ${r.goodputMbps.toFixed(0).padStart(6)} Mbit/s  ${('fractionOfRaw' in r ? `${(100 * (r.fractionOfRaw as number)).toFixed(1)} % of raw  ` : '')}peak RSS ${(r.peakRssSenderBytes / 1e6).toFixed(0)} / ${(r.peakRssReceiverBytes / 1e6).toFixed(0)} MB`)
+  else {
+    for (const r of rows) {
+      const ofRaw = typeof r.fractionOfRaw === 'number' ? `${(100 * r.fractionOfRaw).toFixed(1)} % of raw  ` : ''
+      const cpu = `CPU ${(r.cpuMicrosPerDatagramSender as number).toFixed(1)} / ${(r.cpuMicrosPerDatagramReceiver as number).toFixed(1)} µs per datagram  `
+      console.log(`${r.tool.padEnd(13)} ${r.goodputMbps.toFixed(0).padStart(6)} Mbit/s  ${ofRaw}${cpu}peak RSS ${((r.peakRssSenderBytes as number) / 1e6).toFixed(0)} / ${((r.peakRssReceiverBytes as number) / 1e6).toFixed(0)} MB (sender / receiver, ${(bytes / GiB).toFixed(2)} GiB)`)
+    }
+  }
 } finally {
   rmSync(work, { recursive: true, force: true })
 }
