@@ -18,7 +18,13 @@ export interface RelayRequest {
  * The relay's side. Control messages are piped frame by frame in both directions; only `accept` is rewritten, to
  * point the initiator's UDP at a forwarder on this node (the initiator substitutes the address it reached us at).
  * Choice: our own forwarding rather than circuit-relay-v2, because the data plane is UDP, which libp2p circuits do not
- * carry; the Noise-encrypted hops mean the relay sees the session secret, so only mesh nodes relay.
+ * carry. The relay forwards the session's datagrams as they are (UdpForwarder) instead of ending one session and
+ * starting another: no decrypt/re-encrypt per datagram, no second rate controller to fight the first, no buffer at R,
+ * and integrity stays end to end (AEAD per datagram, SHA-256 per file, checked by the target against the sender's).
+ * Security trade-off, chosen knowingly: `accept` (with the session secret) passes through R's Noise hops in the clear
+ * to R, so a relay could read or forge the session's data. Only mesh nodes relay (peers authenticated by Noise), the
+ * same trust the mesh already places in them to store packages; hiding the secret from R would need an end-to-end key
+ * agreement inside the control messages (a protocol change), which re-keying at R would not give either.
  */
 export class RelayService {
   private readonly mesh: MeshHost
