@@ -1,124 +1,88 @@
-// bench:sim — real Ferry sessions over the simulated path in virtual time: the issue's matrix, two fair flows, low yielding to fair.
-// Usage: npm run bench:sim -- [--json] [--quick] [--bytes N] [--only SUBSTRING]
+// bench:sim — real Ferry sessions over the simulated path in virtual time: issue 3's matrix, two fair flows, low yielding to fair, CPU stalls.
+// Usage: npm run bench:sim -- [--json] [--quick] [--bytes N] [--only SUBSTRING] [--jobs N] [--results] [--from FILE.json]
+//   --json     print the JSON array of rows on stdout (progress goes to stderr); otherwise progress lines and a summary table
+//   --quick    CI size: 64 MiB per scenario, matrix rows at 100 Mbit/s × {10, 200} ms and 1 Gbit/s × 100 ms only
+//   --jobs N   run N scenarios at once in child processes (default 1)
+//   --results  write the "Simulator (bench/sim)" section of bench/RESULTS.md from this run
+//   --from F   no run: read rows from F (a saved --json output) and print / write them
 import '../../protocol/src/polyfill/promise-with-resolvers.js'
-import { simulate, type SimulationResult } from '../../protocol/src/sim/simulator.js'
-import { MAX_PAYLOAD_BYTES, MAX_DATAGRAM_BYTES } from '../../protocol/src/wire/datagram-codec.js'
-import type { RatePolicy } from '../../protocol/src/congestion/rate-controller.js'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { allScenarios, type Scenario, type SimRow } from './scenarios.js'
+import { textTable, writeResultsMarkdown, type SimRunInfo } from './results-markdown.js'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
 const quick = args.includes('--quick')
+const writeResults = args.includes('--results')
 const flag = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined }
 const GiB = 1024 ** 3
 const bytesPerScenario = Number(flag('--bytes') ?? (quick ? 64 * 1024 * 1024 : GiB))
 const only = flag('--only')
+/** Exactly one scenario, by name: how --jobs runs each scenario in its own process. */
+const exact = flag('--scenario')
+const jobs = Math.max(1, Number(flag('--jobs') ?? 1))
+const from = flag('--from')
 
-/** Payload bytes ÷ wire bytes of a full datagram on a 1500-byte MTU (Ferry header + AEAD tag + 28 bytes IP/UDP). */
-const payloadFraction = MAX_PAYLOAD_BYTES / (MAX_DATAGRAM_BYTES + 28)
-
-interface Row {
-  scenario: string
-  capacityMbps: number
-  rttMs: number
-  lossPct: number
-  bytes: number
-  goodputMbps: number
-  payloadFraction: number
-  efficiency: number
-  redundantRatio: number
-  maxQueueDelayMs: number
-  virtualSeconds: number
-  wallSeconds: number
-  ok: boolean
-  [extra: string]: unknown
+function progress (r: SimRow): string {
+  const goal = r.unmetGoals.length === 0 ? 'goals met' : `UNMET: ${r.unmetGoals.join('; ')}`
+  return `${r.scenario.padEnd(30)} goodput ${r.goodputMbps.toFixed(1).padStart(7)} Mbit/s  eff ${r.efficiency.toFixed(3)}  redundant ${r.redundantRatio.toFixed(4)}  ` +
+    `queue ${r.maxQueueDelayMs.toFixed(1)} ms  ${r.virtualSeconds.toFixed(1)} s virtual, ${r.wallSeconds.toFixed(1)} s wall${r.ok ? '' : '  FAILED'}  ${goal}`
 }
 
-function file (bytes: number): Array<{ relativePath: string, kind: 'file', sizeBytes: number }> {
-  return [{ relativePath: 'payload.bin', kind: 'file', sizeBytes: bytes }]
-}
-
-/** Seconds from a flow's start until its receive rate first reaches `fraction` of capacity (per-bin). */
-function secondsToReach (result: SimulationResult, flow: number, capacityBitsPerSec: number, fraction: number): number | null {
-  const f = result.flows[flow]!
-  for (let i = 0; i < f.binBytes.length; i++) {
-    if ((f.binBytes[i]! * 8000) / result.binMs >= fraction * capacityBitsPerSec * payloadFraction) return Math.max(0, ((i + 1) * result.binMs - f.startMs) / 1000)
-  }
-  return null
-}
-
-function rateOver (result: SimulationResult, flow: number, fromMs: number, toMs: number): number {
-  const bins = result.flows[flow]!.binBytes
-  let bytes = 0
-  for (let i = Math.floor(fromMs / result.binMs); i < Math.min(bins.length, Math.floor(toMs / result.binMs)); i++) bytes += bins[i]!
-  return (bytes * 8000) / (toMs - fromMs)
-}
-
-function matrixRow (capacityMbps: number, rttMs: number, lossPct: number): Row {
-  const t0 = performance.now()
-  const capacity = capacityMbps * 1e6
-  const result = simulate({
-    capacityBitsPerSec: capacity, rttMs, lossRate: lossPct / 100, seed: capacityMbps * 1000 + rttMs * 10 + lossPct,
-    flows: [{ entries: file(bytesPerScenario), rate: { policy: 'fair', targetBitsPerSec: capacity * 2, minBitsPerSec: 1e6 } }]
+/** Runs one scenario in a child process (same runtime and loader flags) and returns its row. */
+function runInChild (s: Scenario): Promise<SimRow> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--json', '--scenario', s.name, '--bytes', String(bytesPerScenario)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
+    child.on('error', reject)
+    child.on('close', code => {
+      if (code !== 0) { reject(new Error(`scenario ${s.name} exited with ${code}`)); return }
+      try { resolve((JSON.parse(out) as SimRow[])[0]!) } catch (err) { reject(err as Error) }
+    })
   })
-  const f = result.flows[0]!
-  const seconds = ((f.completedMs ?? result.virtualMs) - f.startMs) / 1000
-  const goodputMbps = (f.payloadBytes * 8) / seconds / 1e6
-  return {
-    scenario: `matrix-${capacityMbps}mbps-${rttMs}ms-${lossPct}pct`,
-    capacityMbps, rttMs, lossPct, bytes: f.payloadBytes, goodputMbps,
-    payloadFraction, efficiency: goodputMbps / (capacityMbps * (1 - lossPct / 100) * payloadFraction),
-    redundantRatio: Math.max(0, f.retransmittedBytes - f.payloadBytesLost) / f.payloadBytes,
-    maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds: (performance.now() - t0) / 1000, ok: f.ok,
-    secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9), standingQueueDelayMs: result.standingQueueDelayMs
-  }
 }
 
-function twoFlows (name: string, policies: [RatePolicy, RatePolicy], secondStartMs: number): Row {
-  const t0 = performance.now()
-  const capacityMbps = 100
-  const rttMs = 50
-  const capacity = capacityMbps * 1e6
-  const bytes = Math.min(bytesPerScenario, 512 * 1024 * 1024)
-  const result = simulate({
-    capacityBitsPerSec: capacity, rttMs, seed: 77,
-    flows: policies.map((policy, i) => ({ startMs: i === 0 ? 0 : secondStartMs, entries: file(bytes), rate: { policy, targetBitsPerSec: capacity * 2, minBitsPerSec: 0.5e6 } }))
-  })
-  const [a, b] = result.flows
-  const overlapEnd = Math.min(a!.completedMs ?? result.virtualMs, b!.completedMs ?? result.virtualMs)
-  const from = secondStartMs + 5_000
-  const rateA = rateOver(result, 0, from, overlapEnd)
-  const rateB = rateOver(result, 1, from, overlapEnd)
-  const end = Math.max(a!.completedMs ?? result.virtualMs, b!.completedMs ?? result.virtualMs)
-  const goodputMbps = ((a!.payloadBytes + b!.payloadBytes) * 8) / (end / 1000) / 1e6
-  const row: Row = {
-    scenario: name, capacityMbps, rttMs, lossPct: 0, bytes: a!.payloadBytes + b!.payloadBytes, goodputMbps, payloadFraction,
-    efficiency: goodputMbps / (capacityMbps * payloadFraction),
-    redundantRatio: Math.max(0, a!.retransmittedBytes + b!.retransmittedBytes - a!.payloadBytesLost - b!.payloadBytesLost) / (a!.payloadBytes + b!.payloadBytes),
-    maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds: (performance.now() - t0) / 1000, ok: a!.ok && b!.ok,
-    shareFirst: rateA / (rateA + rateB), shareSecond: rateB / (rateA + rateB), standingQueueDelayMs: result.standingQueueDelayMs
+async function runAll (selected: Scenario[]): Promise<SimRow[]> {
+  const rows: Array<SimRow | undefined> = new Array(selected.length)
+  // A child run for --jobs reports nothing itself: its parent prints the row as it comes in.
+  const report = (r: SimRow): void => { if (exact === undefined) (json ? process.stderr : process.stdout).write(progress(r) + '\n') }
+  if (jobs === 1) {
+    selected.forEach((s, i) => { rows[i] = s.run(bytesPerScenario); report(rows[i]!) })
+    return rows as SimRow[]
   }
-  if (policies[0] === 'low') {
-    // The low flow's share of the link in the window [fair start + 2 s, + 3 s].
-    row.lowShareOfLink2sAfterFairStart = rateOver(result, 0, secondStartMs + 2_000, secondStartMs + 3_000) / (capacity * payloadFraction)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < selected.length) {
+      const i = next++
+      rows[i] = await runInChild(selected[i]!)
+      report(rows[i]!)
+    }
   }
-  return row
+  await Promise.all(Array.from({ length: Math.min(jobs, selected.length) }, worker))
+  return rows as SimRow[]
 }
 
-const rows: Row[] = []
-const jobs: Array<[string, () => Row]> = []
-for (const capacityMbps of [100, 1000]) {
-  for (const rttMs of [10, 100, 200, 300, 600]) {
-    for (const lossPct of [0, 0.1, 1, 2, 5]) jobs.push([`matrix-${capacityMbps}mbps-${rttMs}ms-${lossPct}pct`, () => matrixRow(capacityMbps, rttMs, lossPct)])
-  }
+const startedAt = new Date().toISOString()
+const loadAverageStart = loadavg()
+const t0 = performance.now()
+let rows: SimRow[]
+if (from !== undefined) {
+  rows = JSON.parse(readFileSync(from, 'utf8')) as SimRow[]
+} else {
+  const selected = allScenarios().filter(s => exact !== undefined ? s.name === exact : (only === undefined || s.name.includes(only)) && (!quick || s.quick))
+  rows = await runAll(selected)
 }
-jobs.push(['two-fair-sessions', () => twoFlows('two-fair-sessions', ['fair', 'fair'], 2_000)])
-jobs.push(['low-yields-to-fair', () => twoFlows('low-yields-to-fair', ['low', 'fair'], 5_000)])
-
-for (const [name, job] of jobs) {
-  if (only !== undefined && !name.includes(only)) continue
-  if (quick && name.startsWith('matrix') && !/-(100mbps-(10|200)ms|1000mbps-100ms)-/.test(name)) continue
-  const row = job()
-  rows.push(row)
-  if (!json) console.log(`${row.scenario.padEnd(34)} goodput ${row.goodputMbps.toFixed(1).padStart(7)} Mbit/s  eff ${row.efficiency.toFixed(3)}  redundant ${row.redundantRatio.toFixed(4)}  queue ${row.maxQueueDelayMs.toFixed(1)} ms  ${row.virtualSeconds.toFixed(1)} s virtual, ${row.wallSeconds.toFixed(1)} s wall${row.ok ? '' : '  FAILED'}`)
+const info: SimRunInfo = {
+  startedAt, loadAverageStart, loadAverageEnd: loadavg(), wallSeconds: (performance.now() - t0) / 1000, bytesPerScenario, quick, jobs, node: process.version,
+  command: `npm run bench:sim -- ${args.filter(a => a !== '--results').join(' ')}`.trim()
 }
 if (json) console.log(JSON.stringify(rows, null, 2))
+else if (exact === undefined) console.log(`\n${textTable(rows)}\n\n${rows.filter(r => r.unmetGoals.length === 0).length} of ${rows.length} scenarios met their goals; ${(info.wallSeconds / 60).toFixed(1)} min wall, load average ${info.loadAverageEnd.map(x => x.toFixed(2)).join(' / ')}`)
+if (writeResults) {
+  if (from !== undefined) throw new Error('--results with --from: the run info of the saved rows is unknown; write results from the run itself')
+  writeResultsMarkdown(rows, info)
+  process.stderr.write(`wrote the simulator section of bench/RESULTS.md (${rows.length} scenarios)\n`)
+}
