@@ -2,6 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdtemp, rm, writeFile, mkdir, readdir, statfs } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -57,6 +58,11 @@ async function attempt (node: NodeProcess, pkg: string, files: Awaited<ReturnTyp
   })
   const [sent, done] = await Promise.allSettled([sending, control.complete()])
   return { sent, done }
+}
+
+/** Paths under `root` that process `pid` holds open. */
+function openUnder (pid: number, root: string): string[] {
+  return readdirSync(`/proc/${pid}/fd`).map(fd => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) } catch { return '' } }).filter(p => p.startsWith(root))
 }
 
 async function namesUnder (root: string): Promise<string[]> {
@@ -134,7 +140,8 @@ describe('resume on real nodes', () => {
     expect(stored.map(f => f.sha256).sort()).toEqual(kept.map(f => f.sha256).sort())
     expect(await namesUnder(join(storeDir, 'staging')).catch(() => []), JSON.stringify(kept)).toEqual([])
 
-    // (The driver keeps the failed partial file open, so its blocks stay allocated until the node exits: the mount is sized for that.)
+    // The failed receive closed its partial files before the error reached the client: the node holds no descriptor in the store.
+    expect(openUnder(node.child.pid!, storeDir)).toEqual([])
     await rm(filler)
     const secondRun = await attempt(node, 'pkg-full', files)
     if (secondRun.done.status === 'rejected') throw secondRun.done.reason

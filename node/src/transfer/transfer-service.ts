@@ -70,6 +70,7 @@ function fail (code: `FERRY_${string}`, message: string, statusCode = 400, detai
 /** Maps anything thrown during a transfer to the coded error the client sees. */
 export function toFerryError (err: unknown): FerryError {
   if (isFerryError(err)) {
+    if (err.code === 'FERRY_PROTOCOL_DISK_FULL') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
     // The driver reports a failed partial-file or journal write; when the cause is a full disk, say so with the node's code.
     if ((err.code === 'FERRY_PROTOCOL_SINK_WRITE' || err.code === 'FERRY_PROTOCOL_JOURNAL') && /ENOSPC|EDQUOT|no space/i.test(err.message)) {
       return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
