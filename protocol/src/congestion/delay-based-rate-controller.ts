@@ -94,6 +94,10 @@ export interface RateControlTunables {
   /** No report for this many RTTs (at least `silenceMinMs`) and the rate halves every further RTT (RTTs, ms). */
   silenceRtts: number
   silenceMinMs: number
+  /** Queueing delay is the minimum over the reports of the last this much report time (ms), so no single report (a burst read after an event-loop stall) moves the rate (spec §3.1). */
+  queueFilterMs: number
+  /** Report time advances by at most max(this, twice the smoothed report interval) per report (ms): a longer gap between reports is a stall, not time that ages the filter (spec §3.1). */
+  reportGapCapMs: number
 }
 
 export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.freeze({
@@ -144,7 +148,9 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   servedWindowRtts: 1,
   servedHoldQueueDelayMs: 1,
   silenceRtts: 4,
-  silenceMinMs: 500
+  silenceMinMs: 500,
+  queueFilterMs: 15,
+  reportGapCapMs: 5
 })
 
 /** Where the controller is in its life (spec-rate-control.md §2). */
@@ -223,6 +229,15 @@ export class DelayBasedRateController implements RateController {
   private overheadRatio = 1
   /** Recent served samples with the pacing rate in force when each arrived (oldest first), for `filteredServed`. */
   private readonly servedSamples: Array<{ atMs: number, servedBitsPerSec: number, rateBitsPerSec: number }> = []
+  /** Report time (ms): advances with the reports, by at most `reportGapCapMs` each, so a stall does not age anything. */
+  private reportClockMs = 0
+  /** Loss windows still to be passed over because a stall fell into them (spec §3.3). */
+  private stallLossWindows = 0
+  /** Smoothed interval between reports (ms), of report time: twice it is where a gap becomes a stall. */
+  private reportIntervalMs = defaultRateControlTunables.reportGapCapMs
+  /** Each report's smallest one-way delay, stamped with report time (oldest first), for the queueing-delay filter. */
+  private readonly delaySamples: Array<{ atMs: number, delayMs: number }> = []
+
 
   constructor (options: DelayBasedRateControllerOptions) {
     this.current = checkSettings(options.settings)
@@ -271,20 +286,43 @@ export class DelayBasedRateController implements RateController {
       this.rttMs = report.rttMs
       this.minRttMs = Math.min(this.minRttMs, report.rttMs)
     }
+    const firstReport = this.lastReportMs === undefined
     const dtMs = this.lastReportMs === undefined ? this.rttMs / 4 : Math.max(0, report.nowMs - this.lastReportMs)
     this.lastReportMs = report.nowMs
+    // Report time: a gap longer than a receiver's ack delay is an event-loop stall (ours or the peer's) or a pause,
+    // and the burst of reports after it is read within moments; neither is time over which the path changed.
+    const gapCapMs = Math.max(t.reportGapCapMs, 2 * this.reportIntervalMs)
+    const reportDtMs = Math.min(dtMs, gapCapMs)
+    // Losses reported around a stall are the stalled side's socket buffer overflowing, not the path: the loss window
+    // the gap ends and the next one are not judged (spec §3.3).
+    // Only in steady state: in the fast start and its drain the report interval is still being learned.
+    if (dtMs > gapCapMs && !firstReport && this.phase === 'steady') this.stallLossWindows = 2
+    this.reportClockMs += reportDtMs
+    // Learned in the fast start and drain (any interval up to an RTT), then followed slowly, stalls excluded.
+    if (this.phase === 'steady') this.reportIntervalMs += (reportDtMs - this.reportIntervalMs) / 16
+    else if (!firstReport) this.reportIntervalMs += (Math.min(dtMs, this.rttMs) - this.reportIntervalMs) / 4
     if (Number.isFinite(report.receiveRateBitsPerSec) && report.receiveRateBitsPerSec >= 0) this.receiveRate = report.receiveRateBitsPerSec
 
-    // Queueing delay: the smallest sample of this report above the base (one sample is enough; the minimum filters
-    // jitter, spec §3).
+    // Queueing delay: the smallest sample of the reports of the last `queueFilterMs` of report time, above the base
+    // (spec §3.1). The minimum filters jitter and stalls: datagrams read in a burst after a receiver stall waited in
+    // its socket buffer, and only the last of them show the path's delay; reports queued behind a sender stall
+    // arrive together. Either way the samples from before the gap stay in the window until the burst has passed.
     let minSampleMs = Infinity
     for (const sample of report.oneWayDelayMs) {
       if (!Number.isFinite(sample)) continue
       this.base.add(sample, report.nowMs)
       if (sample < minSampleMs) minSampleMs = sample
     }
+    if (minSampleMs !== Infinity) this.delaySamples.push({ atMs: this.reportClockMs, delayMs: minSampleMs })
+    while (this.delaySamples.length > 1 && this.reportClockMs - this.delaySamples[0]!.atMs > t.queueFilterMs) this.delaySamples.shift()
     const baseMs = this.base.baseMs
-    if (minSampleMs !== Infinity && baseMs !== undefined) this.queueDelayMs = minSampleMs - baseMs
+    // The fast start leaves on this report's own reading: the filter's lag would add to the overshoot (spec §2.1).
+    const reportQueueDelayMs = minSampleMs !== Infinity && baseMs !== undefined ? minSampleMs - baseMs : this.queueDelayMs
+    if (this.delaySamples.length > 0 && baseMs !== undefined) {
+      let filteredMs = Infinity
+      for (const sample of this.delaySamples) if (sample.delayMs < filteredMs) filteredMs = sample.delayMs
+      this.queueDelayMs = filteredMs - baseMs
+    }
     const q = this.queueDelayMs
     // The largest queueing delay seen approximates the bottleneck's buffer (the fast start usually fills it); it
     // decays slowly so a changed path is re-learned.
@@ -299,7 +337,9 @@ export class DelayBasedRateController implements RateController {
     let congestion = false
     if (report.nowMs - this.windowStartMs >= Math.max(this.rttMs, t.lossWindowMinMs)) {
       const total = this.windowAckedBytes + this.windowLostBytes
-      if (total > 0) {
+      const stalled = this.stallLossWindows > 0
+      if (stalled) this.stallLossWindows--
+      if (total > 0 && !stalled) {
         const p = this.windowLostBytes / total
         const queueFull = q > t.startExitQueueDelayMs && q >= t.congestionQueueFraction * this.maxQueueDelayMs
         const learning = this.phase === 'fixed' || this.steadySinceMs > -Infinity
@@ -347,7 +387,7 @@ export class DelayBasedRateController implements RateController {
     this.recordServed(served, report.nowMs)
     switch (this.phase) {
       case 'start':
-        if (q > t.startExitQueueDelayMs) {
+        if (reportQueueDelayMs > t.startExitQueueDelayMs) {
           this.phase = 'drain'
           this.rate = this.clamp(served * t.drainFactor)
         } else {
@@ -368,9 +408,9 @@ export class DelayBasedRateController implements RateController {
           this.phase = 'steady'
           this.steadySinceMs = report.nowMs
           this.rate = this.clamp(served)
-          // Losses reported in the next two RTTs (the RTT still counts the start's queue) are the first fast start's
-          // own overshoot: judge loss afresh after that.
-          if (!this.restarted) this.windowStartMs = report.nowMs + 2 * this.rttMs
+          // Losses reported in the next two RTTs (the RTT still counts the start's queue) are the fast start's own
+          // overshoot, a restart's included: judge loss afresh after that.
+          this.windowStartMs = report.nowMs + 2 * this.rttMs
           this.windowAckedBytes = 0
           this.windowLostBytes = 0
           this.nextProbeMs = report.nowMs + t.baseProbeIntervalMs
@@ -475,7 +515,10 @@ export class DelayBasedRateController implements RateController {
     } else {
       this.emptySinceMs = undefined
     }
-    this.rate = this.clamp(Math.min(next, Math.max(ceilingServed, this.current.minBitsPerSec) * t.maxRateOverReceive))
+    // The ceiling follows the recent best served rate, not one sample: a receive rate measured across a stall (ours or
+    // the receiver's) is low for reasons that are not the path's (spec §4.1). Not in competitive mode (§4.4).
+    const ceilingBase = nowMs >= this.capUntilMs && policy !== 'low' ? Math.max(ceilingServed, this.filteredServed()) : ceilingServed
+    this.rate = this.clamp(Math.min(next, Math.max(ceilingBase, this.current.minBitsPerSec) * t.maxRateOverReceive))
   }
 
   /** Keeps the served samples of the last `servedWindowRtts` RTTs, each with the pacing rate it was measured under. */
