@@ -19,6 +19,8 @@ export interface SimRunInfo {
   jobs: number
   node: string
   command: string
+  /** The commit the simulated code came from, when known. */
+  commit?: string
 }
 
 const f = (n: number | null | undefined, digits: number): string => n === null || n === undefined ? '' : n.toFixed(digits)
@@ -35,11 +37,11 @@ function goalCell (r: SimRow, markdown: boolean): string {
   return r.unmetGoals.length === 0 ? 'met' : `${markdown ? '**unmet**' : 'UNMET'}: ${r.unmetGoals.join('; ')}`
 }
 
-const headers = ['scenario', 'goodput Mbit/s', 'efficiency', 'redundant', 'max queue ms', 'standing queue ms', '90 % after s', 'virtual s', 'wall s', 'goal', 'notes']
+const headers = ['scenario', 'goodput Mbit/s', 'efficiency', 'redundant', 'max queue ms', 'standing queue ms', '90 % after s', 'virtual s', 'wall s', 'CPU s', 'goal', 'notes']
 
 function cells (r: SimRow, markdown: boolean): string[] {
   return [r.scenario, f(r.goodputMbps, 1), f(r.efficiency, 3), f(r.redundantRatio, 4), f(r.maxQueueDelayMs, 1), f(r.standingQueueDelayMs, 1),
-    f(r.secondsTo90PctCapacity, 1), f(r.virtualSeconds, 1), f(r.wallSeconds, 1), goalCell(r, markdown), notes(r)]
+    f(r.secondsTo90PctCapacity, 1), f(r.virtualSeconds, 1), f(r.wallSeconds, 1), f(r.cpuSeconds, 1), goalCell(r, markdown), notes(r)]
 }
 
 /** The rows as a markdown table. */
@@ -58,6 +60,7 @@ export function textTable (rows: SimRow[]): string {
 
 export function simSection (rows: SimRow[], info: SimRunInfo): string {
   const met = rows.filter(r => r.unmetGoals.length === 0).length
+  const cpuMinutes = rows.reduce((n, r) => n + (r.cpuSeconds ?? 0), 0) / 60
   const load = (l: number[]): string => l.map(x => x.toFixed(2)).join(' / ')
   return [
     '## Simulator (bench/sim)', '',
@@ -66,21 +69,21 @@ export function simSection (rows: SimRow[], info: SimRunInfo): string {
     '`efficiency` = goodput ÷ (capacity × (1 − loss) × payloadFraction), goodput counted from session start to the last file verified; ' +
     `payloadFraction = ${rows[0]?.payloadFraction.toFixed(4) ?? '?'} (1427 payload bytes in 1500 on the wire: Ferry header, data frame header, 16-byte tag, 28 bytes IP/UDP). ` +
     '`redundant` = bytes resent beyond those lost ÷ payload. Goals are issue 3\'s; the stall scenario\'s goal is this bench\'s own (see bench/sim/goals.ts).', '',
-    `Run: \`${info.command}\`, started ${info.startedAt}, ${info.bytesPerScenario} bytes per single-flow scenario (two-flow: up to 512 MiB each), ` +
+    `Run: \`${info.command}\`${info.commit === undefined ? '' : ` on commit ${info.commit}`}, started ${info.startedAt}, ${info.bytesPerScenario / 2 ** 20} MiB per single-flow scenario (two-flow: up to 512 MiB each), ` +
     `${info.jobs} job(s), Node ${info.node}; load average (1/5/15 min) ${load(info.loadAverageStart)} at the start, ${load(info.loadAverageEnd)} at the end ` +
-    `(2 shared cores; wall times depend on it). Whole run: ${(info.wallSeconds / 60).toFixed(1)} min wall. Cipher: ${[...new Set(rows.map(r => r.cipher))].join(', ')}.`, '',
+    `(2 shared cores; wall times depend on it). Whole run: ${(info.wallSeconds / 60).toFixed(1)} min wall, ${cpuMinutes.toFixed(1)} min CPU in the simulations. Cipher: ${[...new Set(rows.map(r => r.cipher))].join(', ')}.`, '',
     `Goals met in ${met} of ${rows.length} scenarios.`, '',
     markdownTable(rows)
   ].join('\n')
 }
 
 /** Replaces the simulator's section of bench/RESULTS.md, creating the file or the section as needed. */
-export function writeResultsMarkdown (rows: SimRow[], info: SimRunInfo): void {
+export function writeResultsMarkdown (rows: SimRow[], info: SimRunInfo, path = resultsMarkdownPath): void {
   const section = `${begin}\n${simSection(rows, info)}\n${end}`
-  let text = existsSync(resultsMarkdownPath) ? readFileSync(resultsMarkdownPath, 'utf8') : '# Benchmark results\n\nMeasured by the benchmarks in bench/; every figure comes from a real run.\n'
+  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n\nMeasured by the benchmarks in bench/; every figure comes from a real run.\n'
   const from = text.indexOf(begin)
   const to = text.indexOf(end)
   if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length)
   else text = `${text.trimEnd()}\n\n${section}\n`
-  writeFileSync(resultsMarkdownPath, text)
+  writeFileSync(path, text)
 }

@@ -1,9 +1,9 @@
 // bench:sim — real Ferry sessions over the simulated path in virtual time: issue 3's matrix, two fair flows, low yielding to fair, CPU stalls.
-// Usage: npm run bench:sim -- [--json] [--quick] [--bytes N] [--only SUBSTRING] [--jobs N] [--results] [--from FILE.json]
+// Usage: npm run bench:sim -- [--json] [--quick] [--bytes N] [--only SUBSTRING] [--jobs N] [--results [--results-path FILE] [--commit SHA]] [--from FILE.json]
 //   --json     print the JSON array of rows on stdout (progress goes to stderr); otherwise progress lines and a summary table
 //   --quick    CI size: 64 MiB per scenario, matrix rows at 100 Mbit/s × {10, 200} ms and 1 Gbit/s × 100 ms only
 //   --jobs N   run N scenarios at once in child processes (default 1)
-//   --results  write the "Simulator (bench/sim)" section of bench/RESULTS.md from this run
+//   --results  write the "Simulator (bench/sim)" section of bench/RESULTS.md (or --results-path) from this run; --commit names the code's commit
 //   --from F   no run: read rows from F (a saved --json output) and print / write them
 import '../../protocol/src/polyfill/promise-with-resolvers.js'
 import { spawn } from 'node:child_process'
@@ -24,6 +24,8 @@ const only = flag('--only')
 const exact = flag('--scenario')
 const jobs = Math.max(1, Number(flag('--jobs') ?? 1))
 const from = flag('--from')
+const resultsPath = flag('--results-path')
+const commit = flag('--commit')
 
 function progress (r: SimRow): string {
   const goal = r.unmetGoals.length === 0 ? 'goals met' : `UNMET: ${r.unmetGoals.join('; ')}`
@@ -77,12 +79,13 @@ if (from !== undefined) {
 }
 const info: SimRunInfo = {
   startedAt, loadAverageStart, loadAverageEnd: loadavg(), wallSeconds: (performance.now() - t0) / 1000, bytesPerScenario, quick, jobs, node: process.version,
-  command: `npm run bench:sim -- ${args.filter(a => a !== '--results').join(' ')}`.trim()
+  command: `npm run bench:sim -- ${args.filter((a, i) => a !== '--results' && !['--results-path', '--commit'].includes(a) && !['--results-path', '--commit'].includes(args[i - 1]!)).join(' ')}`.trim(),
+  commit
 }
 if (json) console.log(JSON.stringify(rows, null, 2))
 else if (exact === undefined) console.log(`\n${textTable(rows)}\n\n${rows.filter(r => r.unmetGoals.length === 0).length} of ${rows.length} scenarios met their goals; ${(info.wallSeconds / 60).toFixed(1)} min wall, load average ${info.loadAverageEnd.map(x => x.toFixed(2)).join(' / ')}`)
 if (writeResults) {
   if (from !== undefined) throw new Error('--results with --from: the run info of the saved rows is unknown; write results from the run itself')
-  writeResultsMarkdown(rows, info)
-  process.stderr.write(`wrote the simulator section of bench/RESULTS.md (${rows.length} scenarios)\n`)
+  writeResultsMarkdown(rows, info, resultsPath)
+  process.stderr.write(`wrote the simulator section of ${resultsPath ?? 'bench/RESULTS.md'} (${rows.length} scenarios)\n`)
 }

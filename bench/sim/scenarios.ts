@@ -23,6 +23,8 @@ export interface SimRow {
   maxQueueDelayMs: number
   virtualSeconds: number
   wallSeconds: number
+  /** CPU time the simulation took (user + system, s): the simulator's cost, less dependent on machine load than wallSeconds. */
+  cpuSeconds: number
   /** Every file arrived and its SHA-256 checked out. */
   ok: boolean
   /** The AEAD the sessions negotiated: every scenario runs the real per-datagram encryption. */
@@ -79,14 +81,22 @@ function finish (row: Omit<SimRow, 'goals' | 'unmetGoals'>): SimRow {
 }
 
 /** One flow over a link of `capacityMbps`, `rttMs`, random loss `lossPct` on each direction, optionally with CPU stalls. */
+/** CPU seconds (user + system) since `from`. */
+function cpuSince (from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from)
+  return (d.user + d.system) / 1e6
+}
+
 function singleFlow (name: string, capacityMbps: number, rttMs: number, lossPct: number, bytes: number, stalls?: SimStallSpec): SimRow {
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const capacity = capacityMbps * 1e6
   const result = simulate({
     capacityBitsPerSec: capacity, rttMs, lossRate: lossPct / 100, seed: capacityMbps * 1000 + rttMs * 10 + lossPct, stalls,
     flows: [{ entries: file(bytes), rate: { policy: 'fair', targetBitsPerSec: capacity * 2, minBitsPerSec: 1e6 } }]
   })
   const wallSeconds = (performance.now() - t0) / 1000
+  const cpuSeconds = cpuSince(cpu0)
   const f = result.flows[0]!
   const transferMs = (f.completedMs ?? result.virtualMs) - f.startMs
   const goodputMbps = (f.payloadBytes * 8) / (transferMs / 1000) / 1e6
@@ -94,7 +104,7 @@ function singleFlow (name: string, capacityMbps: number, rttMs: number, lossPct:
     scenario: name, capacityMbps, rttMs, lossPct, bytes: f.payloadBytes, goodputMbps,
     payloadFraction, efficiency: goodputMbps / (capacityMbps * (1 - lossPct / 100) * payloadFraction),
     redundantRatio: Math.max(0, f.retransmittedBytes - f.payloadBytesLost) / f.payloadBytes,
-    maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, ok: f.ok, cipher: f.cipherSuite ?? 'none',
+    maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, cpuSeconds, ok: f.ok, cipher: f.cipherSuite ?? 'none',
     standingQueueDelayMs: result.standingQueueDelayMs, secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9),
     ...(stalls === undefined
       ? {}
@@ -105,6 +115,7 @@ function singleFlow (name: string, capacityMbps: number, rttMs: number, lossPct:
 /** Two flows over 100 Mbit/s, 50 ms, no random loss: the second starts at `secondStartMs`. */
 function twoFlows (name: string, policies: [RatePolicy, RatePolicy], secondStartMs: number, bytesEach: number): SimRow {
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const capacityMbps = 100
   const rttMs = 50
   const capacity = capacityMbps * 1e6
@@ -113,6 +124,7 @@ function twoFlows (name: string, policies: [RatePolicy, RatePolicy], secondStart
     flows: policies.map((policy, i) => ({ startMs: i === 0 ? 0 : secondStartMs, entries: file(bytesEach), rate: { policy, targetBitsPerSec: capacity * 2, minBitsPerSec: 0.5e6 } }))
   })
   const wallSeconds = (performance.now() - t0) / 1000
+  const cpuSeconds = cpuSince(cpu0)
   const [a, b] = result.flows
   const overlapEnd = Math.min(a!.completedMs ?? result.virtualMs, b!.completedMs ?? result.virtualMs)
   const from = secondStartMs + 5_000
@@ -124,7 +136,7 @@ function twoFlows (name: string, policies: [RatePolicy, RatePolicy], secondStart
     scenario: name, capacityMbps, rttMs, lossPct: 0, bytes: a!.payloadBytes + b!.payloadBytes, goodputMbps, payloadFraction,
     efficiency: goodputMbps / (capacityMbps * payloadFraction),
     redundantRatio: Math.max(0, a!.retransmittedBytes + b!.retransmittedBytes - a!.payloadBytesLost - b!.payloadBytesLost) / (a!.payloadBytes + b!.payloadBytes),
-    maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, ok: a!.ok && b!.ok, cipher: a!.cipherSuite ?? 'none',
+    maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, cpuSeconds, ok: a!.ok && b!.ok, cipher: a!.cipherSuite ?? 'none',
     standingQueueDelayMs: result.standingQueueDelayMs, secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9),
     shareFirst: rateA / (rateA + rateB), shareSecond: rateB / (rateA + rateB),
     ...(policies[0] === 'low' ? { lowShareOfLink2sAfterFairStart: rateOver(result, 0, secondStartMs + 2_000, secondStartMs + 3_000) / (capacity * payloadFraction) } : {})
