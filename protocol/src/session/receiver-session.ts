@@ -173,7 +173,9 @@ export class ReceiverSession extends SessionCore implements SinkListener {
     const blockSha256Hex: Record<string, Array<string | null>> = {}
     for (const [index, blocks] of this.blockSha256) {
       if (blocks.size === 0) continue
-      const list = new Array<string | null>(Math.max(...blocks.keys()) + 1).fill(null)
+      let last = 0
+      for (const b of blocks.keys()) if (b > last) last = b
+      const list = new Array<string | null>(last + 1).fill(null)
       for (const [b, d] of blocks) list[b] = Buffer.from(d).toString('hex')
       blockSha256Hex[String(index)] = list
     }
