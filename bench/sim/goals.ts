@@ -51,10 +51,10 @@ const goals: Goal[] = [
     check: r => r.lowShareOfLink2sAfterFairStart! <= 0.1 ? undefined : `low share ${fmt(r.lowShareOfLink2sAfterFairStart)}`
   },
   {
-    // Not an issue-3 figure: with stalls the link idles while the sender is stalled, so the goal is ≥ 0.9 of what the running time allows.
-    name: 'efficiency ≥ 0.9 × (1 − sender stalled share)',
+    // Not an issue-3 figure: the link idles while the sender is stalled, so issue 3's 0.97 (loss ≤ 2 %) applies to the time it runs.
+    name: 'efficiency ≥ 0.97 × (1 − sender stalled share)',
     applies: isStall,
-    check: r => r.efficiency >= 0.9 * (1 - r.senderStalledFraction!) ? undefined : `efficiency ${fmt(r.efficiency)} < ${fmt(0.9 * (1 - r.senderStalledFraction!))}`
+    check: r => r.efficiency >= 0.97 * (1 - r.senderStalledFraction!) ? undefined : `efficiency ${fmt(r.efficiency)} < ${fmt(0.97 * (1 - r.senderStalledFraction!))}`
   }
 ]
 
