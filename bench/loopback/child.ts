@@ -1,10 +1,11 @@
 // One side of a loopback benchmark run in its own process: raw node:dgram blast or a Ferry session, reporting bytes, seconds and peak RSS as JSON lines.
-import '../../protocol/src/polyfill/promise-with-resolvers.js'
+// run.ts compiles it to plain JavaScript on the built protocol (protocol/dist), so the measured processes run as the product does.
+import '@ferry/protocol/polyfill/promise-with-resolvers'
 import { createSocket } from 'node:dgram'
-import { UdpEndpoint } from '../../protocol/src/driver/index.js'
-import { SyntheticBlockSource } from '../../protocol/src/sim/synthetic-block-source.js'
-import { FixedRateController } from '../../protocol/src/session/fixed-rate-controller.js'
-import type { RatePolicy } from '../../protocol/src/congestion/rate-controller.js'
+import { UdpEndpoint } from '@ferry/protocol/driver/index'
+import { SyntheticBlockSource } from '@ferry/protocol/sim/synthetic-block-source'
+import { FixedRateController } from '@ferry/protocol/session/fixed-rate-controller'
+import type { RatePolicy } from '@ferry/protocol/congestion/rate-controller'
 
 interface Args {
   mode: 'raw-receive' | 'raw-send' | 'ferry-receive' | 'ferry-send'

@@ -2,13 +2,15 @@
 // Usage: npm run bench:loopback -- [--json] [--bytes N | --10g] [--policy fixed|high|fair] [--rate BITS_PER_SEC] [--modes raw,memory,disk] [--rss] [--cpu-prof-dir DIR]
 // --rss: the 10 GiB memory-bound check (10 GiB unless --bytes says otherwise; disk to disk when the temporary folder has room, else memory to memory).
 // Each side runs in its own process (as in production), so the two cores are used as they would be; the parent samples both sides' /proc/<pid>/status.
+// The sides run as plain Node on the built protocol (build first: npx tsc -b protocol): a TypeScript loader would add ~35 MB of RSS and a thread to the figures.
 import { spawn } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
-import { createWriteStream, mkdtempSync, rmSync, readFileSync, statSync, statfsSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, rmSync, readFileSync, statSync, statfsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { once } from 'node:events'
+import ts from 'typescript'
 
 const argv = process.argv.slice(2)
 const flag = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
@@ -42,9 +44,20 @@ function memoryOf (pid: number): { rss: number, hwm: number } | undefined {
   }
 }
 
+/** child.ts as plain JavaScript in the work folder, its @ferry/protocol imports pointing at the built files. */
+function compileChild (): string {
+  const source = readFileSync(join(root, 'bench/loopback/child.ts'), 'utf8')
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText
+    .replace(/(from |import )'(@ferry\/protocol\/[^']+)'/g, (_, keyword: string, specifier: string) => `${keyword}'${import.meta.resolve(specifier)}'`)
+  const path = join(work, 'child.mjs')
+  writeFileSync(path, js)
+  return path
+}
+const childScript = compileChild()
+
 function child (args: Record<string, unknown>): { port: Promise<number>, side: Promise<Side> } {
   const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${String(args.mode)}-${Date.now()}.cpuprofile`]
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench/loopback/child.ts'), JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, [...profile, childScript, JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
   let sampledPeak = 0
   let hwm = 0
   const sample = (): void => {

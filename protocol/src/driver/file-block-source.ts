@@ -6,10 +6,12 @@ import type { BlockSource } from '../session/block-io.js'
 
 /** Block size: a whole number of datagram payloads (735 × 1427 ≈ 1 MiB), so no datagram straddles two blocks. */
 export const SOURCE_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
-/** Blocks read ahead of the session's new-data cursor. */
-const READ_AHEAD_BLOCKS = 16
-/** Cached blocks at most (~64 MiB): behind the cursor, the oldest are dropped first and re-read if a resend needs them. */
-const MAX_CACHED_BLOCKS = 64
+/** Bytes read ahead of the session's new-data cursor (counted across files, so 16 KiB files are read ahead as far as 1 GiB ones). */
+const READ_AHEAD_BYTES = 16 * SOURCE_BLOCK_BYTES
+/** Cached bytes at most (~64 MiB): behind the cursor, the oldest blocks are dropped first and re-read if a resend needs them. */
+const MAX_CACHED_BYTES = 64 * SOURCE_BLOCK_BYTES
+/** Sequential reads in flight at once: small files cost an open, a read and a close each, so one at a time left the sender waiting. */
+const MAX_PARALLEL_READS = 4
 
 export interface SourceFile {
   /** null for folders (nothing to read). */
@@ -19,6 +21,14 @@ export interface SourceFile {
 
 interface Block { bytes: Buffer, releasedBytes: number }
 
+/** One block the sequential reader asked for; results are hashed and cached in the order they were asked for. */
+interface SequentialRead { fileIndex: number, block: number, bytes: Buffer | undefined }
+
+/** A file's descriptor, shared by the reads that use it and closed when the last one is done and the reader has passed the file. */
+interface OpenDescriptor { fd: Promise<number>, users: number }
+
+const NO_BYTES = Buffer.alloc(0)
+
 /**
  * One sequential reader walks every file from start to end (hashing as it goes, even through ranges the receiver
  * already holds, so the digest is always whole); blocks stay cached until acknowledged or evicted.
@@ -26,95 +36,143 @@ interface Block { bytes: Buffer, releasedBytes: number }
  */
 export class FileBlockSource implements BlockSource {
   private readonly cache = new Map<string, Block>()
+  private cachedBytes = 0
   private readonly digests = new Map<number, Buffer>()
-  private readonly fds = new Map<number, Promise<number>>()
+  private readonly descriptors = new Map<number, OpenDescriptor>()
   private readonly pendingReloads = new Set<string>()
-  /** Sequential reader position. */
+  /** Where each file starts if the files were laid end to end: read-ahead is measured in bytes across files. */
+  private readonly fileStarts: number[] = []
+  /** The next block the sequential reader asks for. */
   private readerFile = 0
   private readerOffset = 0
+  /** Sequential reads asked for and not yet hashed, oldest first. */
+  private readonly sequential: SequentialRead[] = []
   private readerHash: Hash = createHash('sha256')
-  private reading = false
-  /** The session's new-data cursor (file, offset), from `advise`. */
+  /** The session's new-data cursor (file, offset), from `read` and `advise`. */
   private cursorFile = 0
   private cursorOffset = 0
+  /** The block the last `read` found: consecutive datagrams mostly come from the same block (no key string per datagram). */
+  private lastFile = -1
+  private lastBlock = -1
+  private lastBytes: Buffer | undefined
   private failed: Error | undefined
   private closed = false
 
   constructor (private readonly files: readonly SourceFile[], private readonly onReady: () => void, private readonly onError: (err: Error) => void) {
+    let start = 0
+    for (const f of files) { this.fileStarts.push(start); start += f.absolutePath === null ? 0 : f.sizeBytes }
     this.pump()
   }
 
   private key (fileIndex: number, block: number): string { return `${fileIndex}:${block}` }
 
-  private fd (fileIndex: number): Promise<number> {
-    let p = this.fds.get(fileIndex)
-    if (p === undefined) {
-      p = new Promise((resolve, reject) => open(this.files[fileIndex]!.absolutePath!, 'r', (err, fd) => err === null ? resolve(fd) : reject(err)))
-      this.fds.set(fileIndex, p)
+  private acquire (fileIndex: number): Promise<number> {
+    let d = this.descriptors.get(fileIndex)
+    if (d === undefined) {
+      d = { fd: new Promise((resolve, reject) => open(this.files[fileIndex]!.absolutePath!, 'r', (err, fd) => err === null ? resolve(fd) : reject(err))), users: 0 }
+      this.descriptors.set(fileIndex, d)
     }
-    return p
+    d.users++
+    return d.fd
+  }
+
+  /** A read of the file is done: close it once nothing uses it and the sequential reader will not come back to it. */
+  private releaseDescriptor (fileIndex: number): void {
+    const d = this.descriptors.get(fileIndex)
+    if (d === undefined) return
+    d.users--
+    if (d.users > 0 || fileIndex >= this.readerFile) return
+    this.descriptors.delete(fileIndex)
+    d.fd.then(fd => close(fd, () => {}), () => {})
   }
 
   private async readBlock (fileIndex: number, block: number): Promise<Buffer> {
-    const fd = await this.fd(fileIndex)
-    const start = block * SOURCE_BLOCK_BYTES
-    const length = Math.min(SOURCE_BLOCK_BYTES, this.files[fileIndex]!.sizeBytes - start)
-    const buf = Buffer.allocUnsafe(length)
-    for (let got = 0; got < length;) {
-      const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, start + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
-      if (n === 0) throw new Error(`${this.files[fileIndex]!.absolutePath} is shorter than announced (it changed while being sent)`)
-      got += n
+    const opened = this.acquire(fileIndex)
+    try {
+      const fd = await opened
+      const start = block * SOURCE_BLOCK_BYTES
+      const length = Math.min(SOURCE_BLOCK_BYTES, this.files[fileIndex]!.sizeBytes - start)
+      const buf = Buffer.allocUnsafe(length)
+      for (let got = 0; got < length;) {
+        const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, start + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
+        if (n === 0) throw new Error(`${this.files[fileIndex]!.absolutePath} is shorter than announced (it changed while being sent)`)
+        got += n
+      }
+      return buf
+    } finally {
+      this.releaseDescriptor(fileIndex)
     }
-    return buf
   }
 
-  /** Blocks the reader may be ahead of the cursor. */
-  private readerAhead (): boolean {
-    if (this.readerFile > this.cursorFile) return true
-    if (this.readerFile < this.cursorFile) return false
-    return this.readerOffset >= this.cursorOffset + READ_AHEAD_BLOCKS * SOURCE_BLOCK_BYTES
+  /** Bytes the sequential reader has asked for beyond the session's cursor. */
+  private bytesAhead (): number {
+    return (this.fileStarts[this.readerFile] ?? Infinity) + this.readerOffset - this.fileStarts[this.cursorFile]! - this.cursorOffset
   }
 
+  /** Asks for the next blocks while the read-ahead allows, in file order. */
   private pump (): void {
-    if (this.reading || this.closed || this.failed !== undefined) return
-    // Skip folders and finished files; empty files get their digest straight away.
-    while (this.readerFile < this.files.length) {
-      const f = this.files[this.readerFile]!
-      if (f.absolutePath === null || this.readerOffset >= f.sizeBytes) {
-        if (f.absolutePath !== null) this.digests.set(this.readerFile, this.readerHash.digest())
-        else this.digests.set(this.readerFile, createHash('sha256').digest())
+    if (this.closed || this.failed !== undefined) return
+    while (this.readerFile < this.files.length && this.sequential.length < MAX_PARALLEL_READS && this.bytesAhead() < READ_AHEAD_BYTES) {
+      const fileIndex = this.readerFile
+      const f = this.files[fileIndex]!
+      if (f.absolutePath === null || f.sizeBytes === 0) {
+        // Folders and empty files: nothing to read, only a digest to give in turn.
+        this.sequential.push({ fileIndex, block: 0, bytes: NO_BYTES })
         this.readerFile++
         this.readerOffset = 0
-        this.readerHash = createHash('sha256')
         continue
       }
-      break
+      const block = Math.floor(this.readerOffset / SOURCE_BLOCK_BYTES)
+      const entry: SequentialRead = { fileIndex, block, bytes: undefined }
+      this.sequential.push(entry)
+      this.readerOffset = Math.min(f.sizeBytes, (block + 1) * SOURCE_BLOCK_BYTES)
+      if (this.readerOffset >= f.sizeBytes) { this.readerFile++; this.readerOffset = 0 }
+      this.readBlock(fileIndex, block).then(bytes => {
+        entry.bytes = bytes
+        this.drain()
+      }, (err: Error) => this.fail(err))
     }
-    if (this.readerFile >= this.files.length) { this.onReady(); return }
-    if (this.readerAhead() && this.cache.size >= READ_AHEAD_BLOCKS) return
-    this.reading = true
-    const fileIndex = this.readerFile
-    const block = Math.floor(this.readerOffset / SOURCE_BLOCK_BYTES)
-    this.readBlock(fileIndex, block).then(bytes => {
-      this.reading = false
-      if (this.closed) return
-      this.readerHash.update(bytes)
-      this.readerOffset += bytes.length
-      // Blocks far behind the cursor (already acknowledged on a resume) are only hashed, not cached.
+    this.drain()
+  }
+
+  /** Hashes and caches the sequential reads that completed, in the order they were asked for. */
+  private drain (): void {
+    if (this.closed) return
+    let loaded = false
+    while (this.sequential.length > 0 && this.sequential[0]!.bytes !== undefined) {
+      const { fileIndex, block, bytes } = this.sequential.shift()!
+      const f = this.files[fileIndex]!
+      loaded = true
+      if (f.absolutePath === null) { this.digests.set(fileIndex, createHash('sha256').digest()); continue }
+      this.readerHash.update(bytes!)
+      // Blocks behind the cursor (already acknowledged on a resume) are only hashed, not cached.
       const behind = fileIndex < this.cursorFile || (fileIndex === this.cursorFile && (block + 1) * SOURCE_BLOCK_BYTES <= this.cursorOffset)
-      if (!behind) this.store(this.key(fileIndex, block), bytes)
-      this.onReady()
-      this.pump()
-    }, (err: Error) => this.fail(err))
+      if (!behind && bytes!.length > 0) this.store(this.key(fileIndex, block), bytes!)
+      if (block * SOURCE_BLOCK_BYTES + bytes!.length >= f.sizeBytes) {
+        this.digests.set(fileIndex, this.readerHash.digest())
+        this.readerHash = createHash('sha256')
+      }
+    }
+    if (loaded) { this.onReady(); this.pump() }
   }
 
   private store (key: string, bytes: Buffer): void {
+    const old = this.cache.get(key)
+    if (old !== undefined) this.cachedBytes -= old.bytes.length
     this.cache.set(key, { bytes, releasedBytes: 0 })
-    while (this.cache.size > MAX_CACHED_BLOCKS) this.cache.delete(this.cache.keys().next().value!)
+    this.cachedBytes += bytes.length
+    while (this.cachedBytes > MAX_CACHED_BYTES) this.evict(this.cache.keys().next().value!)
+  }
+
+  private evict (key: string): void {
+    const b = this.cache.get(key)
+    if (b === undefined) return
+    this.cache.delete(key)
+    this.cachedBytes -= b.bytes.length
+    if (b.bytes === this.lastBytes) { this.lastBytes = undefined; this.lastFile = -1 }
   }
 
   private fail (err: Error): void {
-    this.reading = false
     if (this.failed !== undefined) return
     this.failed = err
     this.onError(err)
@@ -129,16 +187,23 @@ export class FileBlockSource implements BlockSource {
       if (crossedBlock) this.pump()
     }
     const block = Math.floor(offsetBytes / SOURCE_BLOCK_BYTES)
+    if (fileIndex === this.lastFile && block === this.lastBlock && this.lastBytes !== undefined) {
+      const at = offsetBytes - block * SOURCE_BLOCK_BYTES
+      return this.lastBytes.subarray(at, at + lengthBytes)
+    }
     const key = this.key(fileIndex, block)
     const cached = this.cache.get(key)
     if (cached !== undefined) {
+      this.lastFile = fileIndex
+      this.lastBlock = block
+      this.lastBytes = cached.bytes
       const at = offsetBytes - block * SOURCE_BLOCK_BYTES
       return cached.bytes.subarray(at, at + lengthBytes)
     }
-    const readerBlock = fileIndex === this.readerFile ? Math.floor(this.readerOffset / SOURCE_BLOCK_BYTES) : (fileIndex < this.readerFile ? Infinity : -1)
-    if (block >= readerBlock && readerBlock !== Infinity) { this.pump(); return undefined }
+    // Not read yet by the sequential reader (or being read): it calls onReady when it is.
+    if (this.notYetRead(fileIndex, block)) { this.pump(); return undefined }
     // Evicted (or skipped) earlier: read it again for the resend.
-    if (!this.pendingReloads.has(key) && this.failed === undefined) {
+    if (!this.pendingReloads.has(key) && this.failed === undefined && !this.closed) {
       this.pendingReloads.add(key)
       this.readBlock(fileIndex, block).then(bytes => {
         this.pendingReloads.delete(key)
@@ -148,6 +213,14 @@ export class FileBlockSource implements BlockSource {
       }, (err: Error) => this.fail(err))
     }
     return undefined
+  }
+
+  /** True when the sequential reader has not hashed this block yet (asked for or not). */
+  private notYetRead (fileIndex: number, block: number): boolean {
+    const head = this.sequential[0]
+    const hashedFile = head?.fileIndex ?? this.readerFile
+    const hashedBlock = head?.block ?? Math.floor(this.readerOffset / SOURCE_BLOCK_BYTES)
+    return fileIndex > hashedFile || (fileIndex === hashedFile && block >= hashedBlock)
   }
 
   digest (fileIndex: number): Uint8Array | undefined {
@@ -169,7 +242,7 @@ export class FileBlockSource implements BlockSource {
     if (cached === undefined) return
     cached.releasedBytes += lengthBytes
     if (cached.releasedBytes >= cached.bytes.length) {
-      this.cache.delete(key)
+      this.evict(key)
       this.pump()
     }
   }
@@ -177,11 +250,15 @@ export class FileBlockSource implements BlockSource {
   /** SHA-256 of file `fileIndex`, hex, once hashed. */
   sha256Hex (fileIndex: number): string | undefined { return this.digests.get(fileIndex)?.toString('hex') }
 
+  /** Files held open now (tests: descriptors are closed as the reader passes each file). */
+  get openDescriptors (): number { return this.descriptors.size }
+
   async close (): Promise<void> {
     this.closed = true
-    for (const p of this.fds.values()) {
-      const fd = await p.catch(() => undefined)
+    for (const d of this.descriptors.values()) {
+      const fd = await d.fd.catch(() => undefined)
       if (fd !== undefined) await new Promise<void>(resolve => close(fd, () => resolve()))
     }
+    this.descriptors.clear()
   }
 }
