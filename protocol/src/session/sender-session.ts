@@ -5,6 +5,7 @@ import { MANIFEST_FILE_INDEX, MAX_DATAGRAM_BYTES, PacketType, type AckFrame, typ
 import { RangeSet } from '../wire/range-set.js'
 import type { BlockSource } from './block-io.js'
 import { InFlightTable } from './in-flight-table.js'
+import { MAX_ACK_DELAY_MS } from './receiver-session.js'
 import { SessionCore, type SessionOptions } from './session-core.js'
 
 export interface SenderSessionOptions extends SessionOptions {
@@ -43,6 +44,11 @@ export class SenderSession extends SessionCore {
   private readonly inFlight = new InFlightTable()
   private readonly retransmitQueue: number[] = []
   private readonly queued = new Set<number>()
+  /** Tail repairs waiting for their second copy (SPEC.md §6.4). */
+  private readonly tailCopies: number[] = []
+  private lastTailProbeMs = -Infinity
+  /** Chunks resent at least once (global offsets), forgotten when acknowledged. */
+  private readonly repaired = new Set<number>()
   /** Next never-sent global offset. */
   private cursor = 0
   /** Described ranges from the receiver's sync frames; file data starts once they cover the whole space (SPEC.md §5.4). */
@@ -137,6 +143,7 @@ export class SenderSession extends SessionCore {
         const chunk = this.layout.chunkAt(g)
         if (chunk === undefined) break
         this.inFlight.delete(chunk.globalOffset)
+        if (this.repaired.size > 0) this.repaired.delete(chunk.globalOffset)
         g = chunk.globalOffset + chunk.lengthBytes
         if (this.source.release !== undefined && chunk.fileIndex !== MANIFEST_FILE_INDEX && chunk.offsetBytes < this.layout.entries[chunk.fileIndex]!.sizeBytes) {
           this.source.release(chunk.fileIndex, chunk.offsetBytes, chunk.lengthBytes)
@@ -173,6 +180,22 @@ export class SenderSession extends SessionCore {
     this.waitingForSource = false
   }
 
+  /** Every chunk has been sent once: what is left is repairs (SPEC.md §6.4). */
+  private get inTail (): boolean { return this.cursor >= this.layout.totalBytes }
+
+  /**
+   * Tail-loss probe (SPEC.md §6.4): in the tail nothing follows the last datagrams, so a lost one is only found by the
+   * probe timeout (two of them, over 2 RTTs). Instead, the oldest chunk still unacknowledged one smoothed RTT plus the
+   * reorder margin and the receiver's ack delay after its send is resent, one chunk per quarter RTT at most: its
+   * acknowledgement, if nothing else, reveals the other gaps.
+   */
+  private get tailProbeDueMs (): number {
+    const oldest = this.inFlight.oldestSentAtMs()
+    if (!this.inTail || oldest === undefined) return Infinity
+    const overdueMs = oldest + this.srttMs + Math.max(REORDER_MARGIN_MIN_MS, this.srttMs / 8, 2 * this.rttVarMs) + MAX_ACK_DELAY_MS
+    return Math.max(overdueMs, this.lastTailProbeMs + this.srttMs / 4)
+  }
+
   protected onTimeout (nowMs: number): void {
     // Probe timeout: the oldest unacknowledged chunks whose acknowledgement is overdue are resent (tail loss, lost retransmissions).
     const before = nowMs - 2 * this.ptoMs + 1e-6 // tolerance: the deadline was computed as sentAt + 2 PTO
@@ -181,13 +204,19 @@ export class SenderSession extends SessionCore {
       const chunk = this.layout.chunkAt(global)!
       if (!this.acked.covers(global, global + chunk.lengthBytes)) { this.queueRetransmit(global); lost += chunk.lengthBytes }
     }
+    if (nowMs >= this.tailProbeDueMs - 1e-6) {
+      const global = this.inFlight.takeOldestSentBy(Infinity)!
+      const chunk = this.layout.chunkAt(global)!
+      this.lastTailProbeMs = nowMs
+      if (!this.acked.covers(global, global + chunk.lengthBytes)) { this.queueRetransmit(global); lost += chunk.lengthBytes }
+    }
     if (lost > 0) this.stats.lostBytes += lost
   }
 
   protected subclassDeadlineMs (): number {
     let deadline = Infinity
     const oldest = this.inFlight.oldestSentAtMs()
-    if (oldest !== undefined) deadline = oldest + 2 * this.ptoMs
+    if (oldest !== undefined) deadline = Math.min(oldest + 2 * this.ptoMs, this.tailProbeDueMs)
     if (this.synced && !this.waitingForSource && this.hasDataToSend()) {
       const rate = this.rateController.rateBitsPerSec(this.lastRefillMs)
       const missing = MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES - this.tokensBytes
@@ -197,7 +226,7 @@ export class SenderSession extends SessionCore {
     return deadline
   }
 
-  private hasDataToSend (): boolean { return this.retransmitQueue.length > 0 || this.cursor < this.layout.totalBytes }
+  private hasDataToSend (): boolean { return this.retransmitQueue.length > 0 || this.tailCopies.length > 0 || this.cursor < this.layout.totalBytes }
 
   /** Changes the rate settings mid-transfer (SPEC.md §7). */
   setRate (settings: Parameters<RateController['configure']>[0], nowMs: number): void { this.rateController.configure(settings, nowMs) }
@@ -240,6 +269,19 @@ export class SenderSession extends SessionCore {
       const bytes = this.bytesOf(chunk)
       if (bytes === undefined) break
       this.retransmitQueue.shift(); this.queued.delete(global)
+      // In the tail a chunk repaired before (its repair was lost too) goes out twice, the copy after the other repairs:
+      // each further loss there costs a whole RTT, while the copies cost a few datagrams per tail (SPEC.md §6.4).
+      if (this.inTail && this.repaired.has(global)) this.tailCopies.push(global)
+      this.repaired.add(global)
+      return { chunk, bytes, retransmit: true }
+    }
+    while (this.tailCopies.length > 0) {
+      const global = this.tailCopies[0]!
+      const chunk = this.layout.chunkAt(global)!
+      if (this.queued.has(global) || this.acked.covers(global, global + chunk.lengthBytes)) { this.tailCopies.shift(); continue }
+      const bytes = this.bytesOf(chunk)
+      if (bytes === undefined) break
+      this.tailCopies.shift()
       return { chunk, bytes, retransmit: true }
     }
     const total = this.layout.totalBytes
