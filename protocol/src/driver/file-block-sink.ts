@@ -4,7 +4,7 @@ import { close, closeSync, existsSync, fsync, mkdirSync, openSync, read, rename,
 import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
-import { BlockLedger } from '../files/block-ledger.js'
+import { BlockLedger, INTEGRITY_BLOCK_BYTES } from '../files/block-ledger.js'
 import type { BlockSink, SinkListener, SinkRefusal, SinkResume } from '../session/block-io.js'
 
 /** Suffix of a file still being received. */
@@ -63,6 +63,8 @@ export class FileBlockSink implements BlockSink {
   private readonly ledgers = new Map<number, BlockLedger>()
   /** Files with a block read-back in flight (one at a time per file). */
   private readonly hashing = new Map<number, Promise<void>>()
+  /** Per file, the buffer its read-backs reuse (one read at a time): no ~1 MiB of garbage per block. */
+  private readonly readBuffers = new Map<number, Buffer>()
   /** finish() was called: the sender's digest, until the whole-file hash is compared. */
   private readonly expected = new Map<number, Buffer>()
   private listener: SinkListener | undefined
@@ -249,12 +251,18 @@ export class FileBlockSink implements BlockSink {
     if (ledger === undefined) return
     const next = ledger.next()
     if (next === undefined) {
+      if (ledger.complete) this.readBuffers.delete(index)
       if (ledger.complete && this.expected.has(index)) void this.verify(index)
       return
     }
     const work = (async () => {
       const f = this.fileFor(index)
-      const bytes = await readFully(f.fd, next.start, next.length)
+      let buffer = this.readBuffers.get(index)
+      if (buffer === undefined || buffer.length < next.length) {
+        buffer = Buffer.allocUnsafe(Math.min(INTEGRITY_BLOCK_BYTES, this.entries[index]!.sizeBytes))
+        this.readBuffers.set(index, buffer)
+      }
+      const bytes = await readFully(f.fd, buffer, next.start, next.length)
       this.bytesHashed += bytes.length
       const sha256 = new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes))
       const verdict = ledger.consume(next.block, bytes, sha256)
@@ -335,6 +343,7 @@ export class FileBlockSink implements BlockSink {
   async close (): Promise<void> {
     this.closing = true
     await Promise.all(this.hashing.values())
+    this.readBuffers.clear()
     for (const f of this.openFiles.values()) {
       if (f.closed === true) { await f.finalizing?.catch(() => {}); continue } // verify() closes it
       await this.whenIdle(f).catch(() => {})
@@ -344,9 +353,8 @@ export class FileBlockSink implements BlockSink {
   }
 }
 
-/** Reads [position, position + length) of `fd`; shorter only where the file ends. */
-async function readFully (fd: number, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length)
+/** Reads [position, position + length) of `fd` into the start of `buf`; shorter only where the file ends. */
+async function readFully (fd: number, buf: Buffer, position: number, length: number): Promise<Buffer> {
   let got = 0
   while (got < length) {
     const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, position + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
