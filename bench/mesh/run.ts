@@ -30,6 +30,9 @@ const START_BATCH = 3
 /** Upper bound on the whole convergence wait (ms). */
 const CONVERGENCE_TIMEOUT_MS = 180_000
 
+/** `--profile-dir <dir>`: every node process writes a V8 CPU profile there when it exits (for finding where time goes). */
+const PROFILE_ARGS = process.argv.includes('--profile-dir') ? ['--cpu-prof', '--cpu-prof-dir', process.argv[process.argv.indexOf('--profile-dir') + 1]] : []
+
 interface Ready { peerId: string, multiaddrs: string[], httpUrl: string }
 interface Proc { child: ChildProcess, ready: Ready }
 
@@ -37,7 +40,7 @@ const children: ChildProcess[] = []
 function log (line: string): void { if (!json) process.stderr.write(line + '\n') }
 
 async function startNode (dataDir: string, extra: string[]): Promise<Proc> {
-  const child = spawn(process.execPath, [MAIN_JS, '--data-dir', dataDir, '--admin-token', ADMIN, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...PROFILE_ARGS, MAIN_JS, '--data-dir', dataDir, '--admin-token', ADMIN, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   let err = ''
   child.stderr!.on('data', d => { err += String(d) })
@@ -64,6 +67,12 @@ async function admin<T> (p: Proc, path: string, body?: unknown): Promise<T> {
 async function rssMb (pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+/** User + system CPU time of a process so far, in clock ticks. */
+async function cpuTicks (pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
+  return Number(fields[11]) + Number(fields[12])
 }
 
 async function stopAll (): Promise<void> {
@@ -111,7 +120,7 @@ async function convergence (root: string): Promise<void> {
     if (missing.every(m => m === 0)) break
     if (performance.now() > deadline) throw new Error(`no convergence within ${CONVERGENCE_TIMEOUT_MS} ms; peers still unknown per node: ${missing.join(',')}`)
     // Polling is only how the bench notices; the time comes from the nodes' own timestamps.
-    await new Promise(resolve => setTimeout(resolve, 250))
+    await new Promise(resolve => setTimeout(resolve, 500))
   }
   const ids = new Set(all.map(p => p.ready.peerId))
   const learnedAt = views.map(v => Math.max(...v.filter(x => ids.has(x.peerId)).map(x => x.knownSinceMs)))
@@ -122,7 +131,12 @@ async function convergence (root: string): Promise<void> {
   const connectedPerNode = mean(views.map(v => v.filter(x => ids.has(x.peerId) && x.connected).length))
   const rttPerNode = mean(views.map(v => v.filter(x => ids.has(x.peerId) && x.rttMs !== undefined).length))
   log(`each node's last peer learned at (s from all up): ${learnedAt.map(t => ((t - upMs) / 1000).toFixed(2)).join(' ')}`)
+  log(`pids: ${all.map(p => p.child.pid).join(' ')} (n0 = bootstrap first)`)
+  const cpuBefore = await Promise.all(all.map(async p => await cpuTicks(p.child.pid as number)))
   await new Promise(resolve => setTimeout(resolve, 2000))
+  const cpuAfter = await Promise.all(all.map(async p => await cpuTicks(p.child.pid as number)))
+  // Clock ticks are 1/100 s on Linux: ticks over 2 s is per cent of one core.
+  log(`idle CPU per node over 2 s (% of one core): ${cpuAfter.map((t, i) => ((t - cpuBefore[i]) / 2).toFixed(0)).join(' ')}`)
   const rss = await Promise.all(all.map(async p => await rssMb(p.child.pid as number)))
   const idleRssMb = mean(rss)
   const round = (x: number, digits: number): number => Number(x.toFixed(digits))

@@ -1,17 +1,27 @@
-// /ferry/peers/1: two connected nodes swap what they know of the mesh, so one bootstrap address is enough to find everyone.
+// /ferry/peers/2: one node pushes peer announcements to a connected neighbour (its full list on connect, then only news), so one bootstrap address is enough to find everyone.
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { PeerAnnouncement } from './peer-table.js'
 
-export const PEER_EXCHANGE_PROTOCOL = '/ferry/peers/1'
+/** Version 2 is one-way (a push, no reply); version 1 was a symmetric swap polled every second. */
+export const PEER_EXCHANGE_PROTOCOL = '/ferry/peers/2'
 
 /** Most announcements accepted from one peer in one exchange: bounds memory against a lying peer. */
 export const MAX_ANNOUNCEMENTS = 1024
 
-/** Writes our list, reads theirs (both sides do the same, so the dialler and listener are symmetric). */
-export async function exchangePeers (stream: Stream, ours: PeerAnnouncement[], signal?: AbortSignal): Promise<PeerAnnouncement[]> {
-  const lp = lpStream(stream, { maxDataLength: 1024 * 1024 })
-  await lp.write(new TextEncoder().encode(JSON.stringify(ours)), { signal })
+/** Largest announcement list on the wire (bytes). */
+const MAX_LIST_BYTES = 1024 * 1024
+
+/** The dialler's side: writes one list and closes. */
+export async function pushPeers (stream: Stream, announcements: PeerAnnouncement[], signal?: AbortSignal): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: MAX_LIST_BYTES })
+  await lp.write(new TextEncoder().encode(JSON.stringify(announcements)), { signal })
+  await stream.close({ signal }).catch(() => {})
+}
+
+/** The listener's side: reads the one list the dialler pushed. */
+export async function receivePeers (stream: Stream, signal?: AbortSignal): Promise<PeerAnnouncement[]> {
+  const lp = lpStream(stream, { maxDataLength: MAX_LIST_BYTES })
   const bytes = await lp.read({ signal })
   await stream.close({ signal }).catch(() => {})
   return parseAnnouncements(bytes.subarray())
@@ -33,7 +43,8 @@ export function parseAnnouncements (bytes: Uint8Array): PeerAnnouncement[] {
       name: typeof a.name === 'string' ? a.name.slice(0, 200) : undefined,
       udpHost: typeof a.udpHost === 'string' ? a.udpHost : undefined,
       udpPort: typeof a.udpPort === 'number' ? a.udpPort : undefined,
-      httpUrl: typeof a.httpUrl === 'string' ? a.httpUrl : undefined
+      httpUrl: typeof a.httpUrl === 'string' ? a.httpUrl : undefined,
+      updatedMs: typeof a.updatedMs === 'number' && Number.isFinite(a.updatedMs) ? a.updatedMs : undefined
     })
   }
   return out

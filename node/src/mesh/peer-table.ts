@@ -16,6 +16,10 @@ export interface PeerRecord {
   throughputBitsPerSec: number | undefined
   /** Clock time (ms) of the last contact. */
   lastSeenMs: number
+  /** Clock time (ms) when this node first learned of the peer (from gossip or a connection). */
+  knownSinceMs: number
+  /** The peer's own clock time (ms) when it last changed what it announces about itself; newer wins in gossip. */
+  updatedMs: number | undefined
 }
 
 /** What peers tell each other in peer exchange. */
@@ -26,9 +30,13 @@ export interface PeerAnnouncement {
   udpHost?: string
   udpPort?: number
   httpUrl?: string
+  /** The announced peer's clock (ms) at its last self-change; lets gossip tell news from echoes. */
+  updatedMs?: number
 }
 
 export interface PeerTableEvents {
+  /** A peer entered the table (id and whatever addresses came with it), connected or not. */
+  known: [PeerRecord]
   /** A peer became connected (first time or again). */
   join: [PeerRecord]
   /** A connected peer disconnected. */
@@ -54,22 +62,38 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   private record (peerId: string): PeerRecord {
     let r = this.peers.get(peerId)
     if (r === undefined) {
-      r = { peerId, name: undefined, multiaddrs: [], udpHost: undefined, udpPort: undefined, httpUrl: undefined, connected: false, rttMs: undefined, throughputBitsPerSec: undefined, lastSeenMs: this.nowMs() }
+      const now = this.nowMs()
+      r = { peerId, name: undefined, multiaddrs: [], udpHost: undefined, udpPort: undefined, httpUrl: undefined, connected: false, rttMs: undefined, throughputBitsPerSec: undefined, lastSeenMs: now, knownSinceMs: now, updatedMs: undefined }
       this.peers.set(peerId, r)
+      this.emit('known', { ...r })
     }
     return r
   }
 
-  /** Merges what a peer said about itself or another peer; returns true when the peer was new. */
+  /**
+   * Merges what a peer said about itself or another peer. Returns true when it is news worth passing on: the peer was
+   * unknown, or the announcement is newer (by the peer's own clock) than what we had. An older or equal announcement
+   * only fills fields we lack, so echoes of old gossip never overwrite and never travel further.
+   */
   announce (a: PeerAnnouncement): boolean {
     const isNew = !this.peers.has(a.peerId)
     const r = this.record(a.peerId)
-    if (a.name !== undefined) r.name = a.name
-    if (a.multiaddrs.length > 0) r.multiaddrs = [...new Set([...a.multiaddrs, ...r.multiaddrs])].slice(0, 16)
-    if (a.udpHost !== undefined) r.udpHost = a.udpHost
-    if (a.udpPort !== undefined) r.udpPort = a.udpPort
-    if (a.httpUrl !== undefined) r.httpUrl = a.httpUrl
-    return isNew
+    const newer = a.updatedMs !== undefined && (r.updatedMs === undefined || a.updatedMs > r.updatedMs)
+    const take = <T>(ours: T | undefined, theirs: T | undefined): T | undefined => theirs !== undefined && (newer || ours === undefined) ? theirs : ours
+    r.name = take(r.name, a.name)
+    r.udpHost = take(r.udpHost, a.udpHost)
+    r.udpPort = take(r.udpPort, a.udpPort)
+    r.httpUrl = take(r.httpUrl, a.httpUrl)
+    if (a.multiaddrs.length > 0) r.multiaddrs = newer ? [...new Set(a.multiaddrs)].slice(0, 16) : [...new Set([...r.multiaddrs, ...a.multiaddrs])].slice(0, 16)
+    if (newer) r.updatedMs = a.updatedMs
+    return isNew || newer
+  }
+
+  /** What we pass on about a peer in gossip, or undefined if we know no address for it. */
+  announcement (peerId: string): PeerAnnouncement | undefined {
+    const r = this.peers.get(peerId)
+    if (r === undefined || r.multiaddrs.length === 0) return undefined
+    return { peerId: r.peerId, multiaddrs: r.multiaddrs, name: r.name, udpHost: r.udpHost, udpPort: r.udpPort, httpUrl: r.httpUrl, updatedMs: r.updatedMs }
   }
 
   connected (peerId: string): void {

@@ -1,4 +1,4 @@
-// The peer table merges announcements, emits join/leave once per change, and averages throughput (virtual clock).
+// The peer table merges announcements (newer self-announcements win, echoes are not news), emits known/join/leave once per change, and averages throughput (virtual clock).
 import { describe, it, expect } from 'vitest'
 import { PeerTable } from '../../src/mesh/peer-table.js'
 import { parseAnnouncements } from '../../src/mesh/peer-exchange.js'
@@ -24,10 +24,30 @@ describe('PeerTable', () => {
     expect(table.get('p1')).toMatchObject({ name: 'one', udpPort: 9, rttMs: 3.5, throughputBitsPerSec: 16_000_000, connected: false, lastSeenMs: 2000 })
   })
 
+  it('tells news from echoes by the announcing peer\'s clock', () => {
+    let now = 500
+    const table = new PeerTable({ nowMs: () => now })
+    const known: string[] = []
+    table.on('known', p => known.push(`${p.peerId}@${p.knownSinceMs}`))
+    expect(table.announce({ peerId: 'p1', multiaddrs: ['/ip4/10.0.0.1/tcp/1'], udpPort: 1, updatedMs: 100 })).toBe(true)
+    now = 600
+    // An echo of the same version, or an older one, is not news and changes nothing it already has.
+    expect(table.announce({ peerId: 'p1', multiaddrs: ['/ip4/10.0.0.1/tcp/1'], udpPort: 1, updatedMs: 100 })).toBe(false)
+    expect(table.announce({ peerId: 'p1', multiaddrs: ['/ip4/10.0.0.9/tcp/9'], udpPort: 9, httpUrl: 'http://old', updatedMs: 50 })).toBe(false)
+    expect(table.get('p1')).toMatchObject({ udpPort: 1, httpUrl: 'http://old', updatedMs: 100 })
+    // A newer one (the peer restarted on another port) replaces what it says and is news to pass on.
+    expect(table.announce({ peerId: 'p1', multiaddrs: ['/ip4/10.0.0.1/tcp/2'], udpPort: 2, updatedMs: 200 })).toBe(true)
+    expect(table.get('p1')).toMatchObject({ multiaddrs: ['/ip4/10.0.0.1/tcp/2'], udpPort: 2, updatedMs: 200, knownSinceMs: 500 })
+    expect(table.announcement('p1')).toMatchObject({ peerId: 'p1', multiaddrs: ['/ip4/10.0.0.1/tcp/2'], udpPort: 2, updatedMs: 200 })
+    table.connected('p2')
+    expect(table.announcement('p2')).toBeUndefined()
+    expect(known).toEqual(['p1@500', 'p2@600'])
+  })
+
   it('ignores malformed peer-exchange lists', () => {
     expect(parseAnnouncements(new TextEncoder().encode('nope'))).toEqual([])
     expect(parseAnnouncements(new TextEncoder().encode(JSON.stringify([{ peerId: 1 }, { peerId: 'a', multiaddrs: ['/x'], udpPort: 'no' }])))).toEqual([
-      { peerId: 'a', multiaddrs: ['/x'], name: undefined, udpHost: undefined, udpPort: undefined, httpUrl: undefined }
+      { peerId: 'a', multiaddrs: ['/x'], name: undefined, udpHost: undefined, udpPort: undefined, httpUrl: undefined, updatedMs: undefined }
     ])
   })
 })
