@@ -16,6 +16,8 @@ export interface MeshHostInit {
   bootstrap: readonly string[]
   peerExchangeIntervalMs: number
   pingIntervalMs: number
+  /** Connections this node opens on its own to peers known from gossip (default NEIGHBOURS). */
+  neighbours?: number
   /** What this node announces about itself besides its peer id and multiaddrs (read at every exchange). */
   self: () => Omit<PeerAnnouncement, 'peerId' | 'multiaddrs'>
 }
@@ -247,7 +249,7 @@ export class MeshHost {
     }
   }
 
-  /** Holds connections to NEIGHBOURS peers: dials known, unconnected ones at random, a few at a time. */
+  /** Holds connections to `neighbours` peers: dials known, unconnected ones at random, a few at a time. */
   private keepNeighbours (): void {
     if (this.stopping) return
     const table = this.components.peerTable
@@ -255,7 +257,7 @@ export class MeshHost {
     const connected = new Set(this.node.getPeers().map(p => p.toString()))
     const candidates = table.list().filter(p => !connected.has(p.peerId) && p.multiaddrs.length > 0 && !this.dialling.has(p.peerId) &&
       now - (this.failedDials.get(p.peerId) ?? -Infinity) > NEIGHBOUR_RETRY_MS)
-    while (connected.size + this.neighbourDials < NEIGHBOURS && this.neighbourDials < NEIGHBOUR_DIALS_IN_FLIGHT && candidates.length > 0) {
+    while (connected.size + this.neighbourDials < (this.init.neighbours ?? NEIGHBOURS) && this.neighbourDials < NEIGHBOUR_DIALS_IN_FLIGHT && candidates.length > 0) {
       const [peer] = candidates.splice(Math.floor(Math.random() * candidates.length), 1)
       this.neighbourDials++
       void this.dial(peer.peerId, table.announcement(peer.peerId)).then(ok => {
