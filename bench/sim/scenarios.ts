@@ -33,6 +33,12 @@ export interface SimRow {
   standingQueueDelayMs: number
   /** Seconds from the (first) flow's start until a 100 ms bin reached 90 % of capacity × payloadFraction. */
   secondsTo90PctCapacity: number | null
+  /**
+   * Efficiency once up to speed: goodput from the end of that first 90 % bin to completion, over the same denominator as
+   * `efficiency`. Not an issue-3 figure: it separates the start (handshake, ramp, which a 9 s transfer at 1 Gbit/s cannot
+   * amortize) from holding the link. Null when 90 % was never reached.
+   */
+  steadyEfficiency: number | null
   /** Two flows: each one's share of the delivered bytes while both ran (from 5 s after the second started). */
   shareFirst?: number
   shareSecond?: number
@@ -65,6 +71,19 @@ function secondsToReach (result: SimulationResult, flow: number, capacityBitsPer
     if ((f.binBytes[i]! * 8000) / result.binMs >= fraction * capacityBitsPerSec * payloadFraction) return Math.max(0, ((i + 1) * result.binMs - f.startMs) / 1000)
   }
   return null
+}
+
+/** Goodput from the end of the first bin at ≥ 90 % of capacity to completion ÷ (capacity × (1 − loss) × payloadFraction). */
+function steadyEfficiencyOf (result: SimulationResult, flow: number, capacityBitsPerSec: number, lossPct: number): number | null {
+  const f = result.flows[flow]!
+  const t90 = secondsToReach(result, flow, capacityBitsPerSec, 0.9)
+  const endMs = f.completedMs ?? result.virtualMs
+  if (t90 === null) return null
+  const fromMs = f.startMs + t90 * 1000
+  if (endMs <= fromMs) return null
+  let bytes = 0
+  for (let i = Math.round(fromMs / result.binMs); i < f.binBytes.length; i++) bytes += f.binBytes[i]!
+  return (bytes * 8000 / (endMs - fromMs)) / (capacityBitsPerSec * (1 - lossPct / 100) * payloadFraction)
 }
 
 /** A flow's receive rate over [fromMs, toMs) (bits/s). */
@@ -106,6 +125,7 @@ function singleFlow (name: string, capacityMbps: number, rttMs: number, lossPct:
     redundantRatio: Math.max(0, f.retransmittedBytes - f.payloadBytesLost) / f.payloadBytes,
     maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, cpuSeconds, ok: f.ok, cipher: f.cipherSuite ?? 'none',
     standingQueueDelayMs: result.standingQueueDelayMs, secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9),
+    steadyEfficiency: steadyEfficiencyOf(result, 0, capacity, lossPct),
     ...(stalls === undefined
       ? {}
       : { senderStalledFraction: f.senderStalledMs / transferMs, receiverStalledFraction: f.receiverStalledMs / transferMs, stallDroppedDatagrams: f.stallDroppedDatagrams })
@@ -137,7 +157,7 @@ function twoFlows (name: string, policies: [RatePolicy, RatePolicy], secondStart
     efficiency: goodputMbps / (capacityMbps * payloadFraction),
     redundantRatio: Math.max(0, a!.retransmittedBytes + b!.retransmittedBytes - a!.payloadBytesLost - b!.payloadBytesLost) / (a!.payloadBytes + b!.payloadBytes),
     maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, cpuSeconds, ok: a!.ok && b!.ok, cipher: a!.cipherSuite ?? 'none',
-    standingQueueDelayMs: result.standingQueueDelayMs, secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9),
+    standingQueueDelayMs: result.standingQueueDelayMs, secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9), steadyEfficiency: null,
     shareFirst: rateA / (rateA + rateB), shareSecond: rateB / (rateA + rateB),
     ...(policies[0] === 'low' ? { lowShareOfLink2sAfterFairStart: rateOver(result, 0, secondStartMs + 2_000, secondStartMs + 3_000) / (capacity * payloadFraction) } : {})
   })
