@@ -19,12 +19,13 @@
 //   TransferResult:   { files: { relativePath, sizeBytes, sha256 }[], bytes, seconds, dropped, retransmittedBytes? }
 //   TransferProgress: { bytesDone, bytesTotal, rateBitsPerSec, etaSeconds, currentFile?, filesDone, filesTotal }
 //   Failures reject with FerryError codes listed in docs/errors/protocol.md (e.g. FERRY_PROTOCOL_IDLE_TIMEOUT,
-//   FERRY_PROTOCOL_INTEGRITY, FERRY_PROTOCOL_ABORTED, FERRY_MANIFEST_PATH_TRAVERSAL, FERRY_PROTOCOL_QUOTA); err.details.by says which side raised it.
+//   FERRY_PROTOCOL_INTEGRITY, FERRY_PROTOCOL_DISK_FULL, FERRY_PROTOCOL_ABORTED, FERRY_MANIFEST_PATH_TRAVERSAL, FERRY_PROTOCOL_QUOTA); err.details.by says which side raised it.
 //   await endpoint.close()                          // aborts live sessions, closes the socket
 //
 // Received files are written as `<name>.ferry-partial` and renamed only after their SHA-256 matches the sender's.
-// With journalPath, the receiver fsyncs data then writes the journal (atomically) every second; a later receive()
-// with the same journalPath resumes, and the sender (a fresh send() of the same files) resends only what is missing.
+// With journalPath, the receiver fsyncs data then writes the journal (atomically) every second, with the SHA-256 of each
+// ~1 MiB block on disk; a later receive() with the same journalPath re-checks those blocks on disk and resumes, and the
+// sender (a fresh send() of the same files) resends only what is missing or no longer matches (SPEC.md §9).
 // Cut-through relay (DESIGN.md "Relay"): a node receiving A→R can send R→C from the same partial files while they arrive:
 //   const inbound = endpoint.receive({ ..., destinationDir })
 //   const outbound = endpoint.send({ ..., files: [{ relativePath, sizeBytes }], source: inbound.relaySource(files.map(f => f.relativePath)) })
