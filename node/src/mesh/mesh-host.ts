@@ -65,6 +65,8 @@ const GOSSIP_FANOUT = 3
  * news; this only mops up, and at once a second across 30 nodes it was the largest share of an idle node's CPU.
  */
 const FULL_LIST_EVERY_MS = 15_000
+/** Stream protocols of the mesh's own upkeep: open streams of any other protocol mean a live conversation. */
+const HOUSEKEEPING_PROTOCOLS = new Set(['/ipfs/ping/1.0.0', '/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', PEER_EXCHANGE_PROTOCOL])
 /** News learned within this window (ms) goes out in one push per neighbour, not one per item. */
 const GOSSIP_BATCH_MS = 50
 
@@ -314,17 +316,26 @@ export class MeshHost {
       const rttMs = await this.node.services.ping.ping(peer, { signal: AbortSignal.timeout(HOUSEKEEPING_TIMEOUT_MS) })
       this.components.peerTable.rtt(peer.toString(), rttMs)
       this.missedPings.delete(peer.toString())
-    } catch {
-      // No answer: the RTT stays at its last value. A peer silent several times in a row is taken for gone.
+    } catch (err) {
+      // A client (the CLI, a test host) speaks no ping: it answered, so it is alive, and has no RTT to measure.
+      if ((err as Error).name === 'UnsupportedProtocolError') return
+      // No answer: the RTT stays at its last value. A peer silent several times in a row is taken for gone, unless it
+      // still carries a conversation (a transfer's control stream): a loaded peer answers late, and cutting its
+      // connection would abort the transfer, not a dead peer.
       const missed = (this.missedPings.get(peer.toString()) ?? 0) + 1
       this.missedPings.set(peer.toString(), missed)
-      if (missed >= MISSED_PINGS_BEFORE_CLOSE && !this.stopping) {
+      if (missed >= MISSED_PINGS_BEFORE_CLOSE && !this.stopping && !this.carriesConversation(peer)) {
         this.missedPings.delete(peer.toString())
         await this.node.hangUp(peer).catch(() => {})
       }
     } finally {
       this.measuring.delete(peer.toString())
     }
+  }
+
+  /** Whether any connection to the peer has a stream open besides our own housekeeping (ping, peer gossip). */
+  private carriesConversation (peer: PeerId): boolean {
+    return this.node.getConnections(peer).some(c => c.streams.some(s => s.protocol !== undefined && !HOUSEKEEPING_PROTOCOLS.has(s.protocol)))
   }
 }
 
