@@ -20,6 +20,8 @@ const SENT_TIME_RING = 1 << 16
 const REORDER_MARGIN_MIN_MS = 3
 /** Manifests up to this size (bytes) are sent twice. */
 const MANIFEST_REPEAT_MAX_BYTES = 64 * 1427
+/** Second copies of first repairs in the tail stay within this fraction of the transfer's bytes (SPEC.md §6.4). */
+const TAIL_COPY_BUDGET = 0.002
 /** Pacing burst allowance (ms of sending at the current rate): lets a driver with 1 ms timers keep the rate (SPEC.md §7.2). */
 export const PACING_BURST_MS = 4
 /** Token shortfall tolerated before sending (bytes): absorbs float rounding in the refill. */
@@ -47,6 +49,8 @@ export class SenderSession extends SessionCore {
   /** Tail repairs waiting for their second copy (SPEC.md §6.4). */
   private readonly tailCopies: number[] = []
   private lastTailProbeMs = -Infinity
+  /** Bytes of second copies queued in the tail. */
+  private tailCopyBytes = 0
   /** Chunks resent at least once (global offsets), forgotten when acknowledged. */
   private readonly repaired = new Set<number>()
   /** Next never-sent global offset. */
@@ -269,9 +273,13 @@ export class SenderSession extends SessionCore {
       const bytes = this.bytesOf(chunk)
       if (bytes === undefined) break
       this.retransmitQueue.shift(); this.queued.delete(global)
-      // In the tail a chunk repaired before (its repair was lost too) goes out twice, the copy after the other repairs:
-      // each further loss there costs a whole RTT, while the copies cost a few datagrams per tail (SPEC.md §6.4).
-      if (this.inTail && this.repaired.has(global)) this.tailCopies.push(global)
+      // In the tail a repair goes out twice, the copy after the other repairs: each loss there costs a whole RTT,
+      // while the copies cost a few datagrams per tail. Always for a chunk whose repair was lost too; for a first
+      // repair while the copies stay within TAIL_COPY_BUDGET of the transfer (SPEC.md §6.4).
+      if (this.inTail && (this.repaired.has(global) || this.tailCopyBytes + chunk.lengthBytes <= TAIL_COPY_BUDGET * this.layout.totalBytes)) {
+        this.tailCopies.push(global)
+        this.tailCopyBytes += chunk.lengthBytes
+      }
       this.repaired.add(global)
       return { chunk, bytes, retransmit: true }
     }
