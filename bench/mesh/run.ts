@@ -107,6 +107,7 @@ async function convergence (root: string): Promise<void> {
     const batch = Array.from({ length: Math.min(START_BATCH, NODES - i) }, (_, k) => i + k)
     lastSpawnMs = Date.now()
     rest.push(...await Promise.all(batch.map(async n => await startNode(join(root, `n${n}`), ['--bootstrap', boot]))))
+    log(`${rest.length + 1} nodes up after ${((performance.now() - spawnStart) / 1000).toFixed(1)} s`)
   }
   const all = [first, ...rest]
   const upMs = Date.now()

@@ -52,14 +52,14 @@ const NEIGHBOURS = 6
 const NEIGHBOUR_DIALS_IN_FLIGHT = 2
 /** A peer whose dial failed is not tried again as a neighbour for this long (ms). */
 const NEIGHBOUR_RETRY_MS = 30_000
-/** Pings in a row a connected peer may miss before its connections are closed as dead. */
+/** Periodic pings in a row a connected peer may miss before its connections are closed as dead. */
 const MISSED_PINGS_BEFORE_CLOSE = 3
 /**
  * Connected peers that get second-hand news (learned from a third node). First-hand news (a peer about itself, and our
  * own changes) goes to every connected peer. Each stream costs the sender and receiver ~10 ms of CPU in libp2p; flooding
  * every join through every neighbour of 30 nodes kept two cores busy. A few random forwards still reach everyone.
  */
-const GOSSIP_FANOUT = 3
+const GOSSIP_FANOUT = 2
 /**
  * How often (ms) one connected peer in turn gets our whole list, repairing any push lost to a timeout. Pushes carry the
  * news; this only mops up, and at once a second across 30 nodes it was the largest share of an idle node's CPU.
@@ -158,7 +158,7 @@ export class MeshHost {
     for (const addr of this.init.bootstrap) void this.dial(addr)
     this.timers.push(setInterval(() => { this.housekeeping() }, this.init.peerExchangeIntervalMs))
     this.timers.push(setInterval(() => { this.pushFullList() }, Math.max(FULL_LIST_EVERY_MS, this.init.peerExchangeIntervalMs)))
-    this.timers.push(setInterval(() => { for (const p of node.getPeers()) void this.measure(p) }, this.init.pingIntervalMs))
+    this.timers.push(setInterval(() => { for (const p of node.getPeers()) void this.measure(p, true) }, this.init.pingIntervalMs))
     for (const t of this.timers) t.unref()
   }
 
@@ -309,7 +309,11 @@ export class MeshHost {
     this.keepNeighbours()
   }
 
-  private async measure (peer: PeerId): Promise<void> {
+  /**
+   * Pings a peer and records the RTT. Only the periodic probes (`periodic`) count misses towards closing a connection:
+   * on a loaded machine a quick retry of a first ping may time out too, and closing then only costs a new handshake.
+   */
+  private async measure (peer: PeerId, periodic = false): Promise<void> {
     if (this.stopping || this.measuring.has(peer.toString())) return
     this.measuring.add(peer.toString())
     try {
@@ -322,6 +326,7 @@ export class MeshHost {
       // No answer: the RTT stays at its last value. A peer silent several times in a row is taken for gone, unless it
       // still carries a conversation (a transfer's control stream): a loaded peer answers late, and cutting its
       // connection would abort the transfer, not a dead peer.
+      if (!periodic) return
       const missed = (this.missedPings.get(peer.toString()) ?? 0) + 1
       this.missedPings.set(peer.toString(), missed)
       if (missed >= MISSED_PINGS_BEFORE_CLOSE && !this.stopping && !this.carriesConversation(peer)) {
