@@ -1,24 +1,14 @@
 // `ferry cp` as a black box against a real node: copy a folder up and back with node-signed receipts, every SHA-256 checked; bad tokens and paths fail with codes.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import { spawnNode, type NodeProcess } from './node-spawn.js'
 import { testPortal, type TestPortal } from './node-client.js'
 import { freshHome, runFerry } from './cli-harness.js'
-
-/** Every regular file under `root` → its SHA-256, by `/`-separated relative path. */
-function hashTree (root: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue
-    const path = join(entry.parentPath, entry.name)
-    out[relative(root, path).split(sep).join('/')] = createHash('sha256').update(readFileSync(path)).digest('hex')
-  }
-  return out
-}
+import { hashTree } from './tree-hash.js'
 
 let node: NodeProcess
 let portal: TestPortal

@@ -1,21 +1,11 @@
 // Black-box transfers with the built `ferry` against a real portal and real nodes (`ferry up`): send a folder, list, download, verify every SHA-256.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, existsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import { loginAs, runFerry, spawnFerry, startLocalDefault, type LocalDefault } from './cli-harness.js'
-
-/** Every regular file under `root` → its SHA-256, by `/`-separated relative path. */
-function hashTree (root: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue
-    const path = join(entry.parentPath, entry.name)
-    out[relative(root, path).split(sep).join('/')] = createHash('sha256').update(readFileSync(path)).digest('hex')
-  }
-  return out
-}
+import { hashTree } from './tree-hash.js'
 
 /** A folder with a nested folder, an empty file and random payloads. */
 function makeFolder (name: string, bigBytes: number): string {
