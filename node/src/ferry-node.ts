@@ -109,7 +109,7 @@ export class FerryNode {
       // Forwarders listen on every address: the initiator sends to whichever address of ours it reached.
       this.relay = new RelayService({ mesh: this.mesh }, { bindHost: config.udpHost.includes(':') ? '::' : '0.0.0.0' })
       const relay = this.relay
-      await this.mesh.handle(RELAY_PROTOCOL, async stream => { await relay.handle(stream) })
+      await this.mesh.handle(RELAY_PROTOCOL, async (stream, connection) => { await relay.handle(stream, ipOf(connection.remoteAddr.toString())) })
     }
     this.replicatorValue = new Replicator({
       store: this.store, gate: this.gate, mesh: this.mesh, endpoint: this.endpoint, registry: this.registry, history: this.history,
@@ -190,4 +190,9 @@ export class FerryNode {
 function must<T> (value: T | undefined): T {
   if (value === undefined) throw new Error('FerryNode not started')
   return value
+}
+
+/** The IP address in a multiaddr such as /ip4/10.0.0.1/tcp/4001 (undefined for a relayed or DNS address). */
+function ipOf (addr: string): string | undefined {
+  return /^\/ip[46]\/([^/]+)\//.exec(addr)?.[1]
 }

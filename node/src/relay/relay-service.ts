@@ -38,7 +38,8 @@ export class RelayService {
 
   get activeSessions (): number { return this.forwarders.size }
 
-  async handle (inbound: Stream): Promise<void> {
+  /** `initiatorHost`: the IP the initiator's libp2p connection comes from, which its UDP must come from too. */
+  async handle (inbound: Stream, initiatorHost?: string): Promise<void> {
     const a = lpStream(inbound, { maxDataLength: MAX_CONTROL_MESSAGE_BYTES })
     let forwarder: UdpForwarder | undefined
     try {
@@ -59,7 +60,7 @@ export class RelayService {
           let bytes = (await c.read()).subarray()
           const message = decodeControlMessage(bytes)
           if (message.type === 'accept') {
-            forwarder = await UdpForwarder.open(this.bindHost, { host: message.udpHost, port: message.udpPort })
+            forwarder = await UdpForwarder.open(this.bindHost, { host: message.udpHost, port: message.udpPort }, initiatorHost)
             this.forwarders.add(forwarder)
             bytes = encodeControlMessage({ ...message, udpHost: this.bindHost, udpPort: forwarder.port })
           }

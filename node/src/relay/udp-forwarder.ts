@@ -41,6 +41,9 @@ export class UdpForwarder {
   private readonly initiatorSide: Socket
   private readonly targetSide: Socket
   private initiator: RemoteInfo | undefined
+  private readonly initiatorHost: string | undefined
+  /** Datagrams dropped because they came from neither the initiator nor the target. */
+  droppedDatagrams = 0
   private idle: NodeJS.Timeout
   /** Datagrams forwarded when the idle timer last fired. */
   private forwardedAtLastCheck = 0
@@ -48,7 +51,8 @@ export class UdpForwarder {
   forwardedDatagrams = 0
   forwardedBytes = 0
 
-  private constructor (initiatorSide: Socket, targetSide: Socket) {
+  private constructor (initiatorSide: Socket, targetSide: Socket, initiatorHost: string | undefined) {
+    this.initiatorHost = initiatorHost
     this.initiatorSide = initiatorSide
     this.targetSide = targetSide
     this.port = initiatorSide.address().port
@@ -62,7 +66,12 @@ export class UdpForwarder {
     targetSide.on('message', msg => { this.fromTarget(msg) })
   }
 
-  static async open (bindHost: string, target: { host: string, port: number }): Promise<UdpForwarder> {
+  /**
+   * `initiatorHost` is the IP address the initiator's control connection came from: only a first datagram from that
+   * host may claim the initiator side, so a stranger who learns the port cannot take the session over by racing the
+   * initiator's first datagram.
+   */
+  static async open (bindHost: string, target: { host: string, port: number }, initiatorHost?: string): Promise<UdpForwarder> {
     const initiatorSide = await bound(bindHost, 0)
     const targetSide = await bound(bindHost, 0).catch((err: unknown) => { initiatorSide.close(); throw err })
     try {
@@ -72,12 +81,17 @@ export class UdpForwarder {
       targetSide.close()
       throw err
     }
-    return new UdpForwarder(initiatorSide, targetSide)
+    return new UdpForwarder(initiatorSide, targetSide, initiatorHost === undefined ? undefined : plainAddress(initiatorHost))
   }
 
   private fromInitiator (msg: Buffer, rinfo: RemoteInfo): void {
-    if (this.initiator === undefined) this.initiator = rinfo
-    else if (rinfo.port !== this.initiator.port || rinfo.address !== this.initiator.address) return
+    if (this.initiator === undefined) {
+      if (this.initiatorHost !== undefined && plainAddress(rinfo.address) !== this.initiatorHost) { this.droppedDatagrams++; return }
+      this.initiator = rinfo
+    } else if (rinfo.port !== this.initiator.port || rinfo.address !== this.initiator.address) {
+      this.droppedDatagrams++
+      return
+    }
     this.targetSide.send(msg)
     this.counted(msg)
   }
@@ -99,4 +113,9 @@ export class UdpForwarder {
     clearInterval(this.idle)
     await Promise.all([this.initiatorSide, this.targetSide].map(async s => { await new Promise<void>(resolve => { s.close(() => { resolve() }) }) }))
   }
+}
+
+/** An IPv4 address as IPv4 even when it arrives IPv4-mapped on a dual-stack socket (::ffff:10.0.0.1). */
+function plainAddress (address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address
 }

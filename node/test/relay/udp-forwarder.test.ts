@@ -6,10 +6,10 @@ import { UdpForwarder } from '../../src/relay/udp-forwarder.js'
 const sockets: Socket[] = []
 let forwarder: UdpForwarder | undefined
 
-async function udp (): Promise<{ socket: Socket, port: number, next: () => Promise<{ msg: Buffer, port: number }> }> {
+async function udp (host = '127.0.0.1'): Promise<{ socket: Socket, port: number, next: () => Promise<{ msg: Buffer, port: number }> }> {
   const socket = createSocket('udp4')
   sockets.push(socket)
-  await new Promise<void>(resolve => { socket.bind(0, '127.0.0.1', () => { resolve() }) })
+  await new Promise<void>(resolve => { socket.bind(0, host, () => { resolve() }) })
   const queue: Array<{ msg: Buffer, port: number }> = []
   const waiting: Array<(m: { msg: Buffer, port: number }) => void> = []
   socket.on('message', (msg, rinfo) => {
@@ -59,6 +59,22 @@ describe('UdpForwarder', () => {
     await send(initiator.socket, 'second', forwarder.port)
     // Datagrams on loopback keep their order: had the stranger's passed, it would arrive before 'second'.
     expect((await target.next()).msg.toString()).toBe('second')
+    expect(forwarder.forwardedDatagrams).toBe(2)
+  })
+
+  it('lets only the host of the initiator\'s control connection claim the initiator side', async () => {
+    const stranger = await udp('127.0.0.2')
+    const initiator = await udp('127.0.0.1')
+    const target = await udp()
+    forwarder = await UdpForwarder.open('127.0.0.1', { host: '127.0.0.1', port: target.port }, '127.0.0.1')
+    // The stranger races the initiator's first datagram from another address: dropped, and the session stays free.
+    await send(stranger.socket, 'hijack', forwarder.port)
+    await send(initiator.socket, 'mine', forwarder.port)
+    const there = await target.next()
+    expect(there.msg.toString()).toBe('mine')
+    await send(target.socket, 'reply', there.port)
+    expect((await initiator.next()).msg.toString()).toBe('reply')
+    expect(forwarder.droppedDatagrams).toBe(1)
     expect(forwarder.forwardedDatagrams).toBe(2)
   })
 })
