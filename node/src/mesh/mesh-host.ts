@@ -65,6 +65,13 @@ const GOSSIP_FANOUT = 2
  * news; this only mops up, and at once a second across 30 nodes it was the largest share of an idle node's CPU.
  */
 const FULL_LIST_EVERY_MS = 15_000
+/**
+ * A node re-announces itself (a new version of the same content) this often (ms), as a heartbeat that travels by gossip,
+ * so nodes that do not hold a connection to it still see it alive.
+ */
+const SELF_HEARTBEAT_MS = 60_000
+/** A peer neither connected nor heard of (no newer announcement) for this long (ms) is forgotten: five heartbeats. */
+const FORGET_SILENT_MS = 5 * SELF_HEARTBEAT_MS
 /** Stream protocols of the mesh's own upkeep: open streams of any other protocol mean a live conversation. */
 const HOUSEKEEPING_PROTOCOLS = new Set(['/ipfs/ping/1.0.0', '/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', PEER_EXCHANGE_PROTOCOL])
 /** News learned within this window (ms) goes out in one push per neighbour, not one per item. */
@@ -190,7 +197,8 @@ export class MeshHost {
   private self (): PeerAnnouncement {
     const current = { peerId: this.peerId, multiaddrs: this.multiaddrs, ...this.init.self() }
     const previous = this.selfAnnouncement
-    if (previous !== undefined && JSON.stringify({ ...previous, updatedMs: undefined }) === JSON.stringify({ ...current, updatedMs: undefined })) return previous
+    const unchanged = previous !== undefined && JSON.stringify({ ...previous, updatedMs: undefined }) === JSON.stringify({ ...current, updatedMs: undefined })
+    if (unchanged && this.nowMs() - previous.updatedMs! < SELF_HEARTBEAT_MS) return previous
     this.selfAnnouncement = { ...current, updatedMs: Math.max(this.nowMs(), (previous?.updatedMs ?? 0) + 1) }
     return this.selfAnnouncement
   }
@@ -296,7 +304,7 @@ export class MeshHost {
     if (peers.length > 0) void this.push(peers[this.antiEntropyTurn++ % peers.length], this.fullList())
   }
 
-  /** Every interval: our own changes pushed, RTTs still missing, lost bootstrap peers and neighbours. */
+  /** Every interval: our own changes (or heartbeat) pushed, RTTs still missing, silent peers forgotten, lost bootstrap peers and neighbours. */
   private housekeeping (): void {
     const peers = this.node.getPeers()
     if (this.self().updatedMs !== this.lastPushedSelfVersion) this.schedulePush()
@@ -306,6 +314,7 @@ export class MeshHost {
       const id = multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value
       if (id !== undefined && this.node.getConnections(peerIdFromString(id)).length === 0) void this.dial(addr)
     }
+    this.components.peerTable.forgetSilent(FORGET_SILENT_MS)
     this.keepNeighbours()
   }
 

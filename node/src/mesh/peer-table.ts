@@ -14,7 +14,7 @@ export interface PeerRecord {
   rttMs: number | undefined
   /** Exponentially weighted throughput of recent transfers with this peer (bits/s). */
   throughputBitsPerSec: number | undefined
-  /** Clock time (ms) of the last contact. */
+  /** Clock time (ms) of the last sign of life: a connection, a ping answer, or a newer self-announcement via gossip. */
   lastSeenMs: number
   /** Clock time (ms) when this node first learned of the peer (from gossip or a connection). */
   knownSinceMs: number
@@ -41,6 +41,8 @@ export interface PeerTableEvents {
   join: [PeerRecord]
   /** A connected peer disconnected. */
   leave: [PeerRecord]
+  /** A peer silent for too long was dropped from the table (and from what this node gossips). */
+  forgotten: [PeerRecord]
 }
 
 /** Weight of the newest sample in the throughput average: recent transfers dominate within ~3 samples. */
@@ -52,6 +54,8 @@ const THROUGHPUT_WEIGHT = 0.5
  */
 export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly peers = new Map<string, PeerRecord>()
+  /** Forgotten peers: id → the announcement version they were forgotten at, so echoes of it do not bring them back. */
+  private readonly forgottenVersions = new Map<string, number>()
   private readonly nowMs: () => number
 
   constructor (components: { nowMs: () => number }) {
@@ -65,6 +69,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       const now = this.nowMs()
       r = { peerId, name: undefined, multiaddrs: [], udpHost: undefined, udpPort: undefined, httpUrl: undefined, connected: false, rttMs: undefined, throughputBitsPerSec: undefined, lastSeenMs: now, knownSinceMs: now, updatedMs: undefined }
       this.peers.set(peerId, r)
+      this.forgottenVersions.delete(peerId) // heard from directly (connection, ping): it is back
       this.emit('known', { ...r })
     }
     return r
@@ -76,6 +81,11 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
    * only fills fields we lack, so echoes of old gossip never overwrite and never travel further.
    */
   announce (a: PeerAnnouncement): boolean {
+    const forgottenAt = this.forgottenVersions.get(a.peerId)
+    if (forgottenAt !== undefined) {
+      if (a.updatedMs === undefined || a.updatedMs <= forgottenAt) return false // an echo of what we dropped
+      this.forgottenVersions.delete(a.peerId) // it spoke again since: back it comes
+    }
     const isNew = !this.peers.has(a.peerId)
     const r = this.record(a.peerId)
     const newer = a.updatedMs !== undefined && (r.updatedMs === undefined || a.updatedMs > r.updatedMs)
@@ -85,8 +95,28 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     r.udpPort = take(r.udpPort, a.udpPort)
     r.httpUrl = take(r.httpUrl, a.httpUrl)
     if (a.multiaddrs.length > 0) r.multiaddrs = newer ? [...new Set(a.multiaddrs)].slice(0, 16) : [...new Set([...r.multiaddrs, ...a.multiaddrs])].slice(0, 16)
-    if (newer) r.updatedMs = a.updatedMs
+    if (newer) {
+      r.updatedMs = a.updatedMs
+      r.lastSeenMs = this.nowMs()
+    }
     return isNew || newer
+  }
+
+  /**
+   * Drops peers that are not connected and showed no sign of life for `silentMs` (live nodes re-announce themselves
+   * well within it), so a node taken out of service leaves every table instead of being gossiped forever.
+   */
+  forgetSilent (silentMs: number): PeerRecord[] {
+    const cutoff = this.nowMs() - silentMs
+    const gone: PeerRecord[] = []
+    for (const r of this.peers.values()) {
+      if (r.connected || r.lastSeenMs > cutoff) continue
+      this.peers.delete(r.peerId)
+      this.forgottenVersions.set(r.peerId, r.updatedMs ?? 0)
+      gone.push({ ...r })
+      this.emit('forgotten', { ...r })
+    }
+    return gone
   }
 
   /** What we pass on about a peer in gossip, or undefined if we know no address for it. */

@@ -1,4 +1,4 @@
-// The peer table merges announcements (newer self-announcements win, echoes are not news), emits known/join/leave once per change, and averages throughput (virtual clock).
+// The peer table merges announcements (newer self-announcements win, echoes are not news), emits known/join/leave/forgotten once per change, forgets silent peers, and averages throughput (virtual clock).
 import { describe, it, expect } from 'vitest'
 import { PeerTable } from '../../src/mesh/peer-table.js'
 import { parseAnnouncements } from '../../src/mesh/peer-exchange.js'
@@ -42,6 +42,26 @@ describe('PeerTable', () => {
     table.connected('p2')
     expect(table.announcement('p2')).toBeUndefined()
     expect(known).toEqual(['p1@500', 'p2@600'])
+  })
+
+  it('forgets a peer that stays silent, and does not take it back from echoes of its old announcement', () => {
+    let now = 0
+    const table = new PeerTable({ nowMs: () => now })
+    const forgotten: string[] = []
+    table.on('forgotten', p => forgotten.push(p.peerId))
+    table.announce({ peerId: 'gone', multiaddrs: ['/ip4/10.0.0.9/tcp/1'], updatedMs: 100 })
+    table.announce({ peerId: 'alive', multiaddrs: ['/ip4/10.0.0.8/tcp/1'], updatedMs: 100 })
+    table.connected('linked')
+    now = 240_000
+    expect(table.announce({ peerId: 'alive', multiaddrs: [], updatedMs: 60_100 })).toBe(true) // its heartbeat, via gossip
+    now = 300_001
+    expect(table.forgetSilent(300_000).map(p => p.peerId)).toEqual(['gone'])
+    expect(forgotten).toEqual(['gone'])
+    expect(table.list().map(p => p.peerId).sort()).toEqual(['alive', 'linked']) // connected peers are never forgotten
+    expect(table.announce({ peerId: 'gone', multiaddrs: ['/ip4/10.0.0.9/tcp/1'], updatedMs: 100 })).toBe(false) // an echo
+    expect(table.get('gone')).toBeUndefined()
+    expect(table.announce({ peerId: 'gone', multiaddrs: ['/ip4/10.0.0.9/tcp/1'], updatedMs: 400_000 })).toBe(true) // it spoke again
+    expect(table.get('gone')?.multiaddrs).toEqual(['/ip4/10.0.0.9/tcp/1'])
   })
 
   it('ignores malformed peer-exchange lists', () => {
