@@ -109,7 +109,10 @@ export class FerryNode {
       // Forwarders listen on every address: the initiator sends to whichever address of ours it reached.
       this.relay = new RelayService({ mesh: this.mesh }, { bindHost: config.udpHost.includes(':') ? '::' : '0.0.0.0' })
       const relay = this.relay
-      await this.mesh.handle(RELAY_PROTOCOL, async (stream, connection) => { await relay.handle(stream, ipOf(connection.remoteAddr.toString())) })
+      // The initiator's UDP must come from the IP address its libp2p connection comes from (undefined when relayed).
+      await this.mesh.handle(RELAY_PROTOCOL, async (stream, connection) => {
+        await relay.handle(stream, connection.remoteAddr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value)
+      })
     }
     this.replicatorValue = new Replicator({
       store: this.store, gate: this.gate, mesh: this.mesh, endpoint: this.endpoint, registry: this.registry, history: this.history,
@@ -190,9 +193,4 @@ export class FerryNode {
 function must<T> (value: T | undefined): T {
   if (value === undefined) throw new Error('FerryNode not started')
   return value
-}
-
-/** The IP address in a multiaddr such as /ip4/10.0.0.1/tcp/4001 (undefined for a relayed or DNS address). */
-function ipOf (addr: string): string | undefined {
-  return /^\/ip[46]\/([^/]+)\//.exec(addr)?.[1]
 }

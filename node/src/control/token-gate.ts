@@ -28,9 +28,7 @@ export class TokenGate {
 
   /** Checks a token without consuming it (gateway requests, which repeat the same token). */
   async verify (token: string, expect: { pkg?: string, dir?: TransferDirection }): Promise<TransferTokenClaims> {
-    const keys = this.components.keyRing.keys
-    if (keys.keys.length === 0) throw new FerryError('FERRY_NODE_PORTAL_KEYS', 'this node knows no portal keys yet', { statusCode: 503 })
-    return await verifyTransferToken(token, { keys, audience: this.audience, nowMs: this.components.nowMs(), expect })
+    return await this.verifyForPeer(token, this.audience, expect)
   }
 
   /**

@@ -10,8 +10,8 @@ export const PACKAGE_READ_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 /**
  * The one request a stream carries. `token` is the user's download token the asking node admitted: the holder serves
- * only when that token is for this package and names the asking node (Noise-authenticated peer id) as its audience. Answer: a JSON header (PackageReadAnswer); for `read`, then data messages and a
- * zero-length message that marks the end.
+ * only when that token is for this package and names the asking node (Noise-authenticated peer id) as its audience.
+ * Answer: a JSON header (PackageReadAnswer); for `read`, then data messages and a zero-length message that marks the end.
  */
 export type PackageReadRequest =
   | { type: 'manifest', pkg: string, token: string }

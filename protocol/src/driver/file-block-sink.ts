@@ -43,10 +43,15 @@ export interface FileBlockSinkOptions {
   onBlockChecked?: () => void
 }
 
-/** The code for a failed write: a full disk (or quota) is its own, resumable condition, never an integrity failure. */
+/** Whether a failed write, sync or journal write ran out of space (or quota): its own, resumable condition. */
+export function isDiskFull (err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'FERRY_PROTOCOL_DISK_FULL' || /ENOSPC|EDQUOT/.test(String((err as Error | undefined)?.message))
+}
+
+/** The code for a failed write: a full disk is never an integrity failure. */
 function writeFailureCode (err: unknown): `FERRY_${string}` {
-  const errno = (err as NodeJS.ErrnoException | undefined)?.code
-  return errno === 'ENOSPC' || errno === 'EDQUOT' ? 'FERRY_PROTOCOL_DISK_FULL' : 'FERRY_PROTOCOL_SINK_WRITE'
+  return isDiskFull(err) ? 'FERRY_PROTOCOL_DISK_FULL' : 'FERRY_PROTOCOL_SINK_WRITE'
 }
 
 export class FileBlockSink implements BlockSink {

@@ -12,7 +12,7 @@ import { peekConnectionId } from '../wire/datagram-codec.js'
 import { ReceiverSession } from '../session/receiver-session.js'
 import { SenderSession } from '../session/sender-session.js'
 import type { SessionCore } from '../session/session-core.js'
-import { FileBlockSink } from './file-block-sink.js'
+import { FileBlockSink, isDiskFull } from './file-block-sink.js'
 import { FileBlockSource } from './file-block-source.js'
 import { RelayBlockSource } from './relay-block-source.js'
 import { readJournalFile, removeJournalFile, writeJournalFile } from './journal-file.js'
@@ -311,7 +311,7 @@ export class UdpEndpoint {
           if (checkpointing === undefined && now - lastCheckpointMs >= JOURNAL_INTERVAL_MS && s.state === 'established' && !s.checkingResume) {
             lastCheckpointMs = now
             checkpointing = checkpoint()
-              .catch(err => s.closeLocally((err as FerryError).code === 'FERRY_PROTOCOL_DISK_FULL' || /ENOSPC|EDQUOT/.test(String((err as Error).message)) ? 'FERRY_PROTOCOL_DISK_FULL' : 'FERRY_PROTOCOL_JOURNAL', `writing the resume journal failed: ${(err as Error).message}`, nowMs()))
+              .catch(err => s.closeLocally(isDiskFull(err) ? 'FERRY_PROTOCOL_DISK_FULL' : 'FERRY_PROTOCOL_JOURNAL', `writing the resume journal failed: ${(err as Error).message}`, nowMs()))
               .finally(() => { checkpointing = undefined; this.wake() })
           }
         },
