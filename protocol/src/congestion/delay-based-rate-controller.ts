@@ -98,6 +98,9 @@ export interface RateControlTunables {
   queueFilterMs: number
   /** Report time advances by at most max(this, twice the smoothed report interval) per report (ms): a longer gap between reports is a stall, not time that ages the filter (spec §3.1). */
   reportGapCapMs: number
+  /** A gap between reports is a stall whose losses are not judged only when it is longer than this (ms) and than `stallGapIntervals` smoothed report intervals: shorter gaps are ordinary scheduling jitter, and a socket buffer holds far more (spec §3.3). */
+  stallGapMinMs: number
+  stallGapIntervals: number
 }
 
 export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.freeze({
@@ -150,7 +153,9 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   silenceRtts: 4,
   silenceMinMs: 500,
   queueFilterMs: 15,
-  reportGapCapMs: 5
+  reportGapCapMs: 5,
+  stallGapMinMs: 50,
+  stallGapIntervals: 8
 })
 
 /** Where the controller is in its life (spec-rate-control.md §2). */
@@ -296,7 +301,8 @@ export class DelayBasedRateController implements RateController {
     // Losses reported around a stall are the stalled side's socket buffer overflowing, not the path: the loss window
     // the gap ends and the next one are not judged (spec §3.3).
     // Only in steady state: in the fast start and its drain the report interval is still being learned.
-    if (dtMs > gapCapMs && !firstReport && this.phase === 'steady') this.stallLossWindows = 2
+    const stallGapMs = Math.max(t.stallGapMinMs, t.stallGapIntervals * this.reportIntervalMs)
+    if (dtMs > stallGapMs && !firstReport && this.phase === 'steady') this.stallLossWindows = 2
     this.reportClockMs += reportDtMs
     // Learned in the fast start and drain (any interval up to an RTT), then followed slowly, stalls excluded.
     if (this.phase === 'steady') this.reportIntervalMs += (reportDtMs - this.reportIntervalMs) / 16

@@ -66,7 +66,27 @@ describe('rate control under event-loop stalls', () => {
   })
 
   it('collapses when gaps are not taken for stalls and every report counts alone (what §3.1 and §3.3 are for)', () => {
-    const { mean } = run(100, 300, { queueFilterMs: 0, reportGapCapMs: 1e9 })
+    const { mean } = run(100, 300, { queueFilterMs: 0, reportGapCapMs: 1e9, stallGapMinMs: 1e9 })
     expect(mean).toBeLessThan(0.5 * LINK)
+  })
+
+  it('learns random loss when reports come with ordinary scheduling jitter (gaps of 1–12 ms at a real receiver are not stalls)', () => {
+    const c = new DelayBasedRateController({ settings: { policy: 'fair', targetBitsPerSec: 1000 * MBIT, minBitsPerSec: 1 * MBIT }, nowMs: 0 })
+    // A seeded LCG: the gaps vary as a real event loop's do, the same in every run.
+    let seed = 7
+    const random = (): number => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32 }
+    let t = 0
+    let queueMs = 0
+    while (t < 10_000) {
+      const gapMs = random() < 0.2 ? 6 + 6 * random() : 1 + 3 * random()
+      const rate = c.rateBitsPerSec(t)
+      t += gapMs
+      queueMs = Math.min(60, Math.max(0, queueMs + (rate - LINK) / LINK * gapMs))
+      const served = queueMs > 0 ? LINK : rate
+      const bytes = served * gapMs / 8000
+      c.onReport({ nowMs: t, ackedBytes: 0.98 * bytes, lostBytes: 0.02 * bytes, receiveRateBitsPerSec: 0.98 * served, oneWayDelayMs: [BASE_OWD_MS + queueMs], rttMs: RTT_MS + queueMs })
+    }
+    expect(c.snapshot().randomLossEstimate).toBeGreaterThan(0.015)
+    expect(c.snapshot().randomLossEstimate).toBeLessThan(0.025)
   })
 })
