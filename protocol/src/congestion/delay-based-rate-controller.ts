@@ -154,8 +154,8 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   silenceMinMs: 500,
   queueFilterMs: 15,
   reportGapCapMs: 5,
-  stallGapMinMs: 50,
-  stallGapIntervals: 8
+  stallGapMinMs: 20,
+  stallGapIntervals: 4
 })
 
 /** Where the controller is in its life (spec-rate-control.md §2). */
@@ -494,10 +494,14 @@ export class DelayBasedRateController implements RateController {
     const factor = policy === 'high' ? t.highQueueFactor : policy === 'low' ? t.lowQueueFactor : 1
     const targetRate = factor * t.fairQueueBits / (Math.max(q, t.queueDelayFloorMs) / 1000)
     const g = Math.min(t.maxGain, Math.max(t.minGain, t.gain * q / this.rttMs))
-    let next = (1 - g) * served + g * targetRate
+    // One report's receive rate is one 25 ms window at a real receiver, low whenever its event loop paused: below the
+    // flow's aimed queue the law starts from the best served rate of the last RTT instead (spec §4.1). Not for `low`,
+    // and not in competitive mode, where the cap is the brake.
+    const aimQueueMs = 1000 * factor * t.fairQueueBits / Math.max(served, 1)
+    const lawServed = policy !== 'low' && nowMs >= this.capUntilMs && q < aimQueueMs ? Math.max(served, this.filteredServed()) : served
+    let next = (1 - g) * lawServed + g * targetRate
     // No queue to speak of: the bottleneck has room (a competitor left, or we are below it); probe up by a fixed
     // fraction per RTT rather than by the tiny gain the empty queue implies (spec §4.3).
-    const aimQueueMs = 1000 * factor * t.fairQueueBits / Math.max(served, 1)
     // `low` that has just yielded does not probe up: the queue may be empty only because the other flow is in its
     // own drain or probe (LEDBAT's slow recovery).
     const holding = policy === 'low' && nowMs - this.lastLowHalvingMs < t.lowYieldHoldMs

@@ -55,7 +55,7 @@ describe('DelayBasedRateController', () => {
 
   it('holds the link when the queue is empty although single receive-rate samples are noisy (spec §4.3)', () => {
     // Target = link = 100 Mbit/s, so no queue forms; every other report says 60 % of what arrived (receiver jitter).
-    const lowestRate = (tunables: { servedHoldQueueDelayMs?: number }): number => {
+    const lowestRate = (tunables: { servedHoldQueueDelayMs?: number, servedWindowRtts?: number }): number => {
       const c = new DelayBasedRateController({ settings: { ...fair, targetBitsPerSec: 100 * MBIT }, nowMs: 0, tunables })
       let t = feed(c, 0, 40, { queueMs: 0, rateBits: t => Math.min(c.rateBitsPerSec(t), 100 * MBIT) })
       // Leave the fast start through a short queue, as on a real path.
@@ -73,7 +73,7 @@ describe('DelayBasedRateController', () => {
     }
     expect(lowestRate({})).toBeGreaterThan(95 * MBIT)
     // Without the served filter the same samples drag the rate down.
-    expect(lowestRate({ servedHoldQueueDelayMs: 0 })).toBeLessThan(90 * MBIT)
+    expect(lowestRate({ servedHoldQueueDelayMs: 0, servedWindowRtts: 0 })).toBeLessThan(90 * MBIT)
   })
 
   it('does not take random loss as congestion: the rate holds at 5 % loss', () => {
