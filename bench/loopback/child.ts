@@ -1,14 +1,15 @@
-// One side of a loopback benchmark run in its own process: raw node:dgram blast or a Ferry session, reporting bytes, seconds and peak RSS as JSON lines.
+// One side of a loopback benchmark run in its own process: raw node:dgram or raw batched-addon blast, or a Ferry session, reporting bytes, seconds and peak RSS as JSON lines.
 // run.ts compiles it to plain JavaScript on the built protocol (protocol/dist), so the measured processes run as the product does.
 import '@ferry/protocol/polyfill/promise-with-resolvers'
 import { createSocket } from 'node:dgram'
 import { UdpEndpoint } from '@ferry/protocol/driver/index'
+import { openDatagramSocket } from '@ferry/protocol/driver/datagram-socket'
 import { SyntheticBlockSource } from '@ferry/protocol/sim/synthetic-block-source'
 import { FixedRateController } from '@ferry/protocol/session/fixed-rate-controller'
 import type { RatePolicy } from '@ferry/protocol/congestion/rate-controller'
 
 interface Args {
-  mode: 'raw-receive' | 'raw-send' | 'ferry-receive' | 'ferry-send'
+  mode: 'raw-receive' | 'raw-send' | 'raw-batched-receive' | 'raw-batched-send' | 'ferry-receive' | 'ferry-send'
   port?: number
   bytes: number
   connectionId?: string
@@ -81,6 +82,46 @@ if (args.mode === 'raw-receive') {
     } else if (sent >= args.bytes) setTimeout(pump, 1)
   }
   pump()
+} else if (args.mode === 'raw-batched-receive') {
+  // The same blast through Ferry's batched socket (protocol/native): the ceiling of the I/O path Ferry uses by default.
+  let bytes = 0
+  let first = 0
+  let last = 0
+  let finished = false
+  const socket = await openDatagramSocket({
+    io: 'batched', host: '127.0.0.1', port: 0, receiveBufferBytes: 64 << 20, sendBufferBytes: 64 << 20, onWritable: () => {},
+    onDatagram: (datagram, _source, receivedMs) => {
+      if (bytes === 0) { first = receivedMs; cpuAtStart = process.cpuUsage() }
+      last = receivedMs
+      bytes += datagram.length
+      if (bytes >= args.bytes) finish()
+    }
+  })
+  out({ port: socket.port })
+  const idleCheck = setInterval(() => { if (bytes > 0 && performance.now() - last >= 500) finish() }, 100)
+  function finish (): void {
+    if (finished) return
+    finished = true
+    clearInterval(idleCheck)
+    out({ result: { bytes, seconds: (last - first) / 1000, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart) } })
+    void socket.close()
+  }
+} else if (args.mode === 'raw-batched-send') {
+  const payload = Buffer.alloc(RAW_DATAGRAM_BYTES, 7)
+  let sent = 0
+  const start = performance.now()
+  const socket = await openDatagramSocket({ io: 'batched', host: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sendBufferBytes: 64 << 20, onDatagram: () => {}, onWritable: () => pump() })
+  cpuAtStart = process.cpuUsage()
+  // Bursts of 512 (the driver's per-turn burst), each handed over by the socket in batches; a full kernel buffer pauses until writable.
+  function pump (): void {
+    for (let n = 0; n < 512 && sent < args.bytes && !socket.blocked; n++) { socket.send(payload, args.port!, '127.0.0.1'); sent += payload.length }
+    socket.flush()
+    if (sent < args.bytes) { if (!socket.blocked) setImmediate(pump); return }
+    if (socket.blocked) return
+    out({ result: { bytes: sent, seconds: (performance.now() - start) / 1000, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart) } })
+    void socket.close()
+  }
+  pump()
 } else {
   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1' })
   out({ port: endpoint.port })
@@ -89,7 +130,7 @@ if (args.mode === 'raw-receive') {
   try {
     if (args.mode === 'ferry-receive') {
       const result = await endpoint.receive({ ...common, role: 'responder', ...(args.destinationDir === undefined ? { memory: 'discard' as const } : { destinationDir: args.destinationDir }) })
-      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart), dropped: result.dropped } })
+      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart), dropped: result.dropped, io: endpoint.io } })
     } else {
       const rate = { policy: args.policy ?? 'fixed', targetBitsPerSec: args.rateBitsPerSec ?? 1e9, minBitsPerSec: 1e6 }
       const files = args.files ?? [{ relativePath: 'synthetic.bin', sizeBytes: args.bytes }]
@@ -98,7 +139,7 @@ if (args.mode === 'raw-receive') {
         rateController: rate.policy === 'fixed' ? new FixedRateController(rate) : undefined,
         source: args.files === undefined ? new SyntheticBlockSource() : undefined
       })
-      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), retransmittedBytes: result.retransmittedBytes, payloadBytesSent: result.payloadBytesSent, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart) } })
+      out({ result: { bytes: result.bytes, seconds: result.seconds, sha256: result.files.map(f => f.sha256), retransmittedBytes: result.retransmittedBytes, payloadBytesSent: result.payloadBytesSent, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSecondsSince(cpuAtStart), io: endpoint.io, sendDrops: endpoint.sendDrops } })
     }
   } catch (err) {
     out({ error: (err as { code?: string }).code ?? String(err) })

@@ -1,5 +1,8 @@
 // bench:loopback — one encrypted Ferry session over 127.0.0.1, memory to memory and disk to disk, against the raw unencrypted node:dgram ceiling measured in the same run.
-// Usage: npm run bench:loopback -- [--json] [--bytes N | --10g] [--policy fixed|high|fair] [--rate BITS_PER_SEC] [--modes raw,memory,disk] [--rss] [--cpu-prof-dir DIR]
+// Usage: npm run bench:loopback -- [--json] [--bytes N | --10g] [--policy fixed|high|fair] [--rate BITS_PER_SEC] [--modes raw,raw-batched,memory,disk] [--io batched|dgram] [--rss] [--cpu-prof-dir DIR]
+// --io: the socket implementation of Ferry's sides (FERRY_UDP_IO for them; default: batched when its addon is built). Rows say which in `io`.
+// raw-batched: the same unencrypted blast through the batched addon; its goodput is reported as rawBatchedMbps, apart from
+// the node:dgram ceiling (raw-dgram) that fractionOfRaw is measured against.
 // --rss: the 10 GiB memory-bound check (10 GiB unless --bytes says otherwise; disk to disk when the temporary folder has room, else memory to memory).
 // Each side runs in its own process (as in production), so the two cores are used as they would be; the parent samples both sides' /proc/<pid>/status.
 // The sides run as plain Node on the built protocol (build first: npx tsc -b protocol): a TypeScript loader would add ~35 MB of RSS and a thread to the figures.
@@ -20,17 +23,18 @@ const GiB = 1024 ** 3
 const bytes = argv.includes('--10g') || (rssMode && flag('--bytes') === undefined) ? 10 * GiB : Number(flag('--bytes') ?? GiB)
 const policy = flag('--policy') ?? 'fixed'
 const cpuProfDir = flag('--cpu-prof-dir')
+const io = flag('--io')
 const root = join(import.meta.dirname, '../..')
 const work = mkdtempSync(join(tmpdir(), 'ferry-loopback-'))
 /** Disk to disk needs the source and the received copy side by side, plus some room to spare. */
 const diskFits = (): boolean => { const s = statfsSync(work); return s.bavail * s.bsize > 2 * bytes + GiB }
-const modes = new Set((flag('--modes') ?? (rssMode ? (diskFits() ? 'disk' : 'memory') : 'raw,memory,disk')).split(','))
+const modes = new Set((flag('--modes') ?? (rssMode ? (diskFits() ? 'disk' : 'memory') : 'raw,raw-batched,memory,disk')).split(','))
 /** Peak RSS the issue allows on each side during a 10 GiB transfer (bytes). */
 const RSS_LIMIT_BYTES = 200e6
 /** How often the parent samples each side's /proc/<pid>/status (ms). */
 const RSS_SAMPLE_MS = 100
 
-interface ChildResult { bytes: number, seconds: number, peakRssBytes: number, cpuSeconds: number, sha256?: string[], retransmittedBytes?: number, payloadBytesSent?: number, dropped?: Record<string, number> }
+interface ChildResult { bytes: number, seconds: number, peakRssBytes: number, cpuSeconds: number, sha256?: string[], retransmittedBytes?: number, payloadBytesSent?: number, dropped?: Record<string, number>, io?: string, sendDrops?: number }
 interface Side { result: ChildResult, /** Largest VmRSS seen by sampling and the kernel's VmHWM (bytes). */ sampledPeakRssBytes: number, vmHwmBytes: number }
 
 /** VmRSS and VmHWM of a live process (bytes), from /proc/<pid>/status; undefined once it is gone. */
@@ -57,7 +61,8 @@ const childScript = compileChild()
 
 function child (args: Record<string, unknown>): { port: Promise<number>, side: Promise<Side> } {
   const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${String(args.mode)}-${Date.now()}.cpuprofile`]
-  const proc = spawn(process.execPath, [...profile, childScript, JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  const env = io === undefined ? process.env : { ...process.env, FERRY_UDP_IO: io }
+  const proc = spawn(process.execPath, [...profile, childScript, JSON.stringify(args)], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
   let sampledPeak = 0
   let hwm = 0
   const sample = (): void => {
@@ -83,9 +88,9 @@ function child (args: Record<string, unknown>): { port: Promise<number>, side: P
 /** Peak RSS of one side (bytes): the kernel's high-water mark, or the sampled or self-reported peak if larger. */
 const peakOf = (s: Side): number => Math.max(s.vmHwmBytes, s.sampledPeakRssBytes, s.result.peakRssBytes)
 
-async function raw (): Promise<{ mbps: number, receiver: Side, sender: Side }> {
-  const receiver = child({ mode: 'raw-receive', bytes })
-  const sender = child({ mode: 'raw-send', bytes, port: await receiver.port })
+async function raw (batched = false): Promise<{ mbps: number, receiver: Side, sender: Side }> {
+  const receiver = child({ mode: batched ? 'raw-batched-receive' : 'raw-receive', bytes })
+  const sender = child({ mode: batched ? 'raw-batched-send' : 'raw-send', bytes, port: await receiver.port })
   const [r, s] = await Promise.all([receiver.side, sender.side])
   return { mbps: (r.result.bytes * 8) / r.result.seconds / 1e6, receiver: r, sender: s }
 }
@@ -136,11 +141,17 @@ try {
   if (ceiling !== undefined) {
     rows.push({ tool: 'raw-dgram', bytes: ceiling.receiver.result.bytes, goodputMbps: ceiling.mbps, seconds: ceiling.receiver.result.seconds, sentBytes: ceiling.sender.result.bytes, lossPct: 100 * (1 - ceiling.receiver.result.bytes / ceiling.sender.result.bytes), ...sideFields(ceiling, RAW_DATAGRAM_BYTES) })
   }
+  const batchedCeiling = modes.has('raw-batched') ? await raw(true) : undefined
+  if (batchedCeiling !== undefined) {
+    rows.push({ tool: 'raw-batched', bytes: batchedCeiling.receiver.result.bytes, goodputMbps: batchedCeiling.mbps, rawBatchedMbps: batchedCeiling.mbps, seconds: batchedCeiling.receiver.result.seconds, sentBytes: batchedCeiling.sender.result.bytes, lossPct: 100 * (1 - batchedCeiling.receiver.result.bytes / batchedCeiling.sender.result.bytes), ...sideFields(batchedCeiling, RAW_DATAGRAM_BYTES) })
+  }
   const rate = Number(flag('--rate') ?? (ceiling !== undefined ? ceiling.mbps * 1e6 : 1e9))
+  /** Which ceiling each Ferry row is next to: fractionOfRaw is against node:dgram's (the issue's), rawBatchedMbps says the other. */
+  const ceilings = batchedCeiling === undefined ? {} : { rawBatchedMbps: batchedCeiling.mbps }
   const fractionOfRaw = (mbps: number): Record<string, number> => ceiling === undefined ? {} : { fractionOfRaw: mbps / ceiling.mbps }
   const memory = modes.has('memory') ? await ferry(rate) : undefined
   if (memory !== undefined) {
-    rows.push({ tool: 'ferry-memory', bytes: memory.receiver.result.bytes, goodputMbps: memory.mbps, seconds: memory.sender.result.seconds, ...fractionOfRaw(memory.mbps), policy, rateBitsPerSec: rate, retransmittedBytes: memory.sender.result.retransmittedBytes, ...sideFields(memory, FERRY_PAYLOAD_BYTES) })
+    rows.push({ tool: 'ferry-memory', bytes: memory.receiver.result.bytes, goodputMbps: memory.mbps, seconds: memory.sender.result.seconds, ...fractionOfRaw(memory.mbps), ...ceilings, io: memory.sender.result.io, policy, rateBitsPerSec: rate, retransmittedBytes: memory.sender.result.retransmittedBytes, ...sideFields(memory, FERRY_PAYLOAD_BYTES) })
   }
   if (modes.has('disk')) {
     const srcDir = join(work, 'src')
@@ -150,7 +161,7 @@ try {
     const disk = await ferry(rate, [{ relativePath: 'payload.bin', absolutePath: join(srcDir, 'payload.bin'), sizeBytes: bytes }], dstDir)
     const received = join(dstDir, 'payload.bin')
     const sha256ok = statSync(received).size === bytes && disk.receiver.result.sha256?.[0] === sha && createHash('sha256').update(bytes <= 2 * GiB ? readFileSync(received) : Buffer.alloc(0)).digest('hex') === (bytes <= 2 * GiB ? sha : createHash('sha256').digest('hex'))
-    rows.push({ tool: 'ferry-disk', bytes: disk.receiver.result.bytes, goodputMbps: disk.mbps, seconds: disk.sender.result.seconds, ...fractionOfRaw(disk.mbps), ...(memory === undefined ? {} : { fractionOfMemory: disk.mbps / memory.mbps }), sha256ok, policy, rateBitsPerSec: rate, retransmittedBytes: disk.sender.result.retransmittedBytes, ...sideFields(disk, FERRY_PAYLOAD_BYTES) })
+    rows.push({ tool: 'ferry-disk', bytes: disk.receiver.result.bytes, goodputMbps: disk.mbps, seconds: disk.sender.result.seconds, ...fractionOfRaw(disk.mbps), ...(memory === undefined ? {} : { fractionOfMemory: disk.mbps / memory.mbps }), ...ceilings, io: disk.sender.result.io, sha256ok, policy, rateBitsPerSec: rate, retransmittedBytes: disk.sender.result.retransmittedBytes, ...sideFields(disk, FERRY_PAYLOAD_BYTES) })
   }
   if (rssMode) for (const r of rows) r.rssWithinLimit = (r.peakRssSenderBytes as number) <= RSS_LIMIT_BYTES && (r.peakRssReceiverBytes as number) <= RSS_LIMIT_BYTES
   if (json) console.log(JSON.stringify(rows, null, 2))

@@ -1,26 +1,28 @@
-// Writes received bytes to partial files with positional writes and bounded memory, hashes each integrity block as it reaches disk; a file takes its final name only after its SHA-256 checks out.
+// Writes received bytes to partial files with positional writes and bounded memory, hashing each integrity block from the bytes it writes (read back only when they are no longer in memory); a file takes its final name only after its SHA-256 checks out.
 import { webcrypto } from 'node:crypto'
 import { close, closeSync, existsSync, fsync, mkdirSync, openSync, read, rename, renameSync, write } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
-import { BlockLedger, INTEGRITY_BLOCK_BYTES } from '../files/block-ledger.js'
+import { AssemblingBlock } from '../files/assembling-block.js'
+import { BlockLedger, INTEGRITY_BLOCK_BYTES, blockSpan, type BlockVerdict } from '../files/block-ledger.js'
 import type { BlockSink, SinkListener, SinkRefusal, SinkResume } from '../session/block-io.js'
 
 /** Suffix of a file still being received. */
 export const PARTIAL_SUFFIX = '.ferry-partial'
-/** Contiguous bytes gathered before one positional write (bytes). */
-const WRITE_BUFFER_BYTES = 1 << 20
 /** Bytes accepted but not yet on disk before `write` refuses (bytes): bounds memory whatever the file size. */
 export const MAX_QUEUED_WRITE_BYTES = 48 << 20
+/**
+ * Blocks held in memory while they assemble and until they are hashed (bytes). Beyond it the oldest is let go: its
+ * bytes are written as they are, and it is read back to be hashed once complete (long, lossy paths only).
+ */
+export const MAX_ASSEMBLING_BYTES = 32 << 20
+/** Full-size block buffers kept for reuse: a fresh 1 MiB buffer costs page faults on every use. */
+const SPARE_BLOCK_BUFFERS = 4
 
 interface OpenFile {
   index: number
   fd: number
-  /** The bytes gathered for the next write: buffer[0, fill) belongs at file offset `start`. */
-  buffer: Buffer | undefined
-  start: number
-  fill: number
   writesInFlight: number
   idle: Array<() => void>
   /** Set once the file is verified and its descriptor is about to close: a journal flush must leave it alone. */
@@ -66,6 +68,13 @@ export class FileBlockSink implements BlockSink {
   readonly sha256Hex = new Map<number, string>()
   /** Per file: bytes on disk, integrity blocks, the in-order whole-file hash (SPEC.md §5.2). */
   private readonly ledgers = new Map<number, BlockLedger>()
+  /** Blocks assembling in memory, by file then block index; `assemblingOrder` holds them oldest first (which to let go). */
+  private readonly assembling = new Map<number, Map<number, AssemblingBlock>>()
+  private readonly assemblingOrder = new Set<AssemblingBlock>()
+  private assemblingBytes = 0
+  /** Per file, blocks some of whose bytes reached the disk without passing through memory: hashed by reading back. */
+  private readonly unassembled = new Map<number, Set<number>>()
+  private readonly spareBlocks: Buffer[] = []
   /** Files with a block read-back in flight (one at a time per file). */
   private readonly hashing = new Map<number, Promise<void>>()
   /** Per file, the buffer its read-backs reuse (one read at a time): no ~1 MiB of garbage per block. */
@@ -76,6 +85,8 @@ export class FileBlockSink implements BlockSink {
   private readonly writeListeners: Array<() => void> = []
   /** Bytes read back for hashing (ops and tests: a resume re-reads what it keeps). */
   bytesHashed = 0
+  /** Bytes hashed from memory as they were written (ops and tests). */
+  bytesHashedInMemory = 0
 
   constructor (private readonly options: FileBlockSinkOptions) {
     this.root = resolve(options.destinationDir)
@@ -137,7 +148,7 @@ export class FileBlockSink implements BlockSink {
     if (f === undefined) {
       const partial = this.finalPath(index) + PARTIAL_SUFFIX
       const fd = openSync(partial, this.options.resuming && existsSync(partial) ? 'r+' : 'w+', 0o644)
-      f = { index, fd, buffer: undefined, start: 0, fill: 0, writesInFlight: 0, idle: [] }
+      f = { index, fd, writesInFlight: 0, idle: [] }
       this.openFiles.set(index, f)
     }
     return f
@@ -146,39 +157,92 @@ export class FileBlockSink implements BlockSink {
   write (fileIndex: number, offsetBytes: number, bytes: Uint8Array): boolean {
     if (this.failed) return false
     if (this.queuedBytes + bytes.length > MAX_QUEUED_WRITE_BYTES) return false
-    let f: OpenFile
     try {
-      f = this.fileFor(fileIndex)
+      // Datagrams never straddle two blocks (SPEC.md §5.2); other callers' writes are cut at block edges.
+      for (let at = 0; at < bytes.length;) {
+        const offset = offsetBytes + at
+        const block = Math.floor(offset / INTEGRITY_BLOCK_BYTES)
+        const piece = bytes.subarray(at, Math.min(bytes.length, (block + 1) * INTEGRITY_BLOCK_BYTES - offsetBytes))
+        this.place(fileIndex, block, offset, piece)
+        at += piece.length
+      }
     } catch (err) {
       this.fail(writeFailureCode(err), `cannot open a partial file: ${(err as Error).message}`)
       return false
     }
-    // Coalesce in-order arrivals into one large write; a resend that fills an older gap is written on its own so the
-    // in-order stream keeps gathering.
-    if (f.buffer !== undefined && f.fill > 0 && offsetBytes !== f.start + f.fill) {
-      this.writeOut(f, Buffer.from(bytes), offsetBytes)
-      this.queuedBytes += bytes.length
-      return true
-    }
-    if (f.buffer !== undefined && f.fill + bytes.length > f.buffer.length) this.flushFile(f)
-    if (f.buffer === undefined) {
-      // No bigger than what is left of the file: a 16 KiB file must not cost a 1 MiB buffer (garbage collection).
-      const leftBytes = this.entries[fileIndex]!.sizeBytes - offsetBytes
-      f.buffer = Buffer.allocUnsafe(Math.max(Math.min(WRITE_BUFFER_BYTES, leftBytes), bytes.length))
-      f.start = offsetBytes
-      f.fill = 0
-    }
-    f.buffer.set(bytes, f.fill)
-    f.fill += bytes.length
-    this.queuedBytes += bytes.length
     return true
   }
 
-  private flushFile (f: OpenFile): void {
-    const buffer = f.buffer
-    f.buffer = undefined
-    if (buffer === undefined || f.fill === 0) return
-    this.writeOut(f, buffer.subarray(0, f.fill), f.start)
+  /** Puts `piece` (inside one block) into its assembling block, or writes it at once when the block is not assembled in memory. */
+  private place (fileIndex: number, block: number, offsetBytes: number, piece: Uint8Array): void {
+    const held = this.assemblingBlock(fileIndex, block)
+    this.queuedBytes += piece.length
+    if (held === undefined) {
+      this.writeOut(this.fileFor(fileIndex), Buffer.from(piece), offsetBytes)
+      return
+    }
+    held.place(offsetBytes, piece)
+    // A complete block goes to the disk at once (a small file in one write); a partial one when the driver's timer,
+    // a journal flush or finish() asks.
+    if (held.complete) this.writeUnwritten(held)
+  }
+
+  /** The block's assembling buffer; a new one if none of the block's bytes went to disk another way. */
+  private assemblingBlock (fileIndex: number, block: number): AssemblingBlock | undefined {
+    let blocks = this.assembling.get(fileIndex)
+    const held = blocks?.get(block)
+    if (held !== undefined) return held
+    const ledger = this.ledgerFor(fileIndex)
+    const [start, end] = blockSpan(ledger.sizeBytes, block)
+    if (this.unassembled.get(fileIndex)?.has(block) === true || ledger.onDisk.intersects(start, end)) return undefined
+    const length = end - start
+    while (this.assemblingBytes + length > MAX_ASSEMBLING_BYTES && this.assemblingOrder.size > 0) this.letGo(this.assemblingOrder.values().next().value!)
+    const bytes = length === INTEGRITY_BLOCK_BYTES ? (this.spareBlocks.pop() ?? Buffer.allocUnsafe(length)) : Buffer.allocUnsafe(length)
+    const created = new AssemblingBlock(fileIndex, block, start, bytes)
+    if (blocks === undefined) { blocks = new Map(); this.assembling.set(fileIndex, blocks) }
+    blocks.set(block, created)
+    this.assemblingOrder.add(created)
+    this.assemblingBytes += length
+    return created
+  }
+
+  /** Hands the block's unwritten bytes to positional writes (views of its buffer: no copy). */
+  private writeUnwritten (held: AssemblingBlock): void {
+    if (held.unwrittenBytes === 0 || this.failed) return
+    let f: OpenFile
+    try {
+      f = this.fileFor(held.fileIndex)
+    } catch (err) {
+      this.fail(writeFailureCode(err), `cannot open a partial file: ${(err as Error).message}`)
+      return
+    }
+    for (const [position, bytes] of held.takeUnwritten()) this.writeOut(f, bytes, position)
+  }
+
+  /** Stops holding a block in memory: over the memory bound (its bytes are written, it will be read back), or hashed and fed to the file hash. */
+  private letGo (held: AssemblingBlock, reuse = false): void {
+    if (!this.assemblingOrder.delete(held)) return
+    const blocks = this.assembling.get(held.fileIndex)
+    blocks?.delete(held.block)
+    if (blocks?.size === 0) this.assembling.delete(held.fileIndex)
+    this.assemblingBytes -= held.bytes.length
+    if (reuse) {
+      // All its writes completed (it was hashed once on disk): its buffer may serve another block.
+      if (held.bytes.length === INTEGRITY_BLOCK_BYTES && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(held.bytes)
+      return
+    }
+    // Over the memory bound: what it holds goes to disk (its buffer stays with those writes); the rest of the block
+    // will be written as it comes and the block read back to be hashed.
+    this.writeUnwritten(held)
+    let unassembled = this.unassembled.get(held.fileIndex)
+    if (unassembled === undefined) { unassembled = new Set(); this.unassembled.set(held.fileIndex, unassembled) }
+    unassembled.add(held.block)
+  }
+
+  /** Writes out the unwritten bytes of every block of file `index` held in memory. */
+  private flushFile (index: number): void {
+    const blocks = this.assembling.get(index)
+    if (blocks !== undefined) for (const held of blocks.values()) this.writeUnwritten(held)
   }
 
   /** One positional write of `buffer` at `position`, retried until complete; accounts memory and on-disk ranges. */
@@ -209,7 +273,7 @@ export class FileBlockSink implements BlockSink {
   }
 
   private whenIdle (f: OpenFile): Promise<void> {
-    this.flushFile(f)
+    this.flushFile(f.index)
     if (f.writesInFlight === 0) return Promise.resolve()
     return new Promise(resolve => f.idle.push(resolve))
   }
@@ -217,6 +281,7 @@ export class FileBlockSink implements BlockSink {
   /** Writes out everything accepted so far and fsyncs it: after this resolves, a journal may name those bytes (SPEC.md §9). */
   async flush (): Promise<void> {
     const failuresBefore = this.writeFailures
+    for (const index of this.assembling.keys()) this.flushFile(index)
     await Promise.all([...this.openFiles.values()].map(async f => {
       await this.whenIdle(f)
       if (f.closed === true) { await f.finalizing; return } // verified meanwhile: fsynced (wait for it) and renamed by verify()
@@ -230,6 +295,7 @@ export class FileBlockSink implements BlockSink {
 
   /** Waits until every accepted byte is written or has failed (reported to the session): then a journal snapshot is exact. */
   async settle (): Promise<void> {
+    for (const index of this.assembling.keys()) this.flushFile(index)
     await Promise.all([...this.openFiles.values()].map(async f => { if (f.closed !== true) await this.whenIdle(f) }))
     await Promise.all(this.hashing.values())
   }
@@ -246,34 +312,46 @@ export class FileBlockSink implements BlockSink {
   }
 
   /**
-   * Reads back, one at a time per file, each block whose bytes are all on disk: its SHA-256 (computed in the thread
-   * pool) goes to the session's journal and is checked against a recorded one; the in-order frontier feeds the
-   * whole-file hash, so a finished file needs no second pass over the disk.
+   * Hashes each block whose bytes are all on disk: from memory when it was assembled there (the usual case), else by
+   * reading it back, one read at a time per file, hashing in the thread pool. The verdicts go to the session's journal
+   * (checked against a recorded hash on a resume); the in-order frontier feeds the whole-file hash, so a finished file
+   * needs no second pass over the disk.
    */
   private pump (index: number): void {
     if (this.hashing.has(index) || this.failed || this.closing) return
     const ledger = this.ledgers.get(index)
     if (ledger === undefined) return
-    const next = ledger.next()
-    if (next === undefined) {
-      if (ledger.complete) this.readBuffers.delete(index)
-      if (ledger.complete && this.expected.has(index)) void this.verify(index)
-      return
+    for (let next = ledger.next(); next !== undefined; next = ledger.next()) {
+      const held = this.assembling.get(index)?.get(next.block)
+      if (held === undefined || !held.complete) { this.readBack(index, ledger, next.block, next.start, next.length); return }
+      const verdict = ledger.consume(next.block, held.bytes, held.digest())
+      if (verdict.kind === 'hashed') this.bytesHashedInMemory += held.bytes.length
+      this.reportVerdict(index, next.block, verdict)
+      if (ledger.fedThrough > next.block) this.letGo(held, true)
     }
+    if (ledger.complete) this.readBuffers.delete(index)
+    if (ledger.complete && this.expected.has(index)) void this.verify(index)
+  }
+
+  private reportVerdict (index: number, block: number, verdict: BlockVerdict): void {
+    if (verdict.kind === 'hashed') this.listener?.blockVerified(index, block, verdict.sha256)
+    else if (verdict.kind === 'corrupt') this.listener?.blockCorrupt(index, block)
+    if (verdict.kind !== 'known') this.options.onBlockChecked?.()
+  }
+
+  /** Reads a block back from the partial file and hashes it (blocks not assembled in memory: a resume's, or let go). */
+  private readBack (index: number, ledger: BlockLedger, block: number, start: number, length: number): void {
     const work = (async () => {
       const f = this.fileFor(index)
       let buffer = this.readBuffers.get(index)
-      if (buffer === undefined || buffer.length < next.length) {
+      if (buffer === undefined || buffer.length < length) {
         buffer = Buffer.allocUnsafe(Math.min(INTEGRITY_BLOCK_BYTES, this.entries[index]!.sizeBytes))
         this.readBuffers.set(index, buffer)
       }
-      const bytes = await readFully(f.fd, buffer, next.start, next.length)
+      const bytes = await readFully(f.fd, buffer, start, length)
       this.bytesHashed += bytes.length
       const sha256 = new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes))
-      const verdict = ledger.consume(next.block, bytes, sha256)
-      if (verdict.kind === 'hashed') this.listener?.blockVerified(index, next.block, verdict.sha256)
-      else if (verdict.kind === 'corrupt') this.listener?.blockCorrupt(index, next.block)
-      if (verdict.kind !== 'known') this.options.onBlockChecked?.()
+      this.reportVerdict(index, block, ledger.consume(block, bytes, sha256))
     })()
     this.hashing.set(index, work.then(() => {}, err => {
       this.fail(writeFailureCode(err), `reading back ${this.entries[index]!.relativePath} failed: ${(err as Error).message}`)
@@ -287,12 +365,11 @@ export class FileBlockSink implements BlockSink {
   onWritten (listener: () => void): void { this.writeListeners.push(listener) }
 
   /** Hands partially gathered bytes to the OS (called by the driver's timer so nothing lingers in memory). */
-  flushBuffers (): void { for (const f of this.openFiles.values()) this.flushFile(f) }
+  flushBuffers (): void { for (const index of this.assembling.keys()) this.flushFile(index) }
 
   finish (fileIndex: number, expectedSha256: Uint8Array): undefined {
     this.expected.set(fileIndex, Buffer.from(expectedSha256))
-    const f = this.openFiles.get(fileIndex)
-    if (f !== undefined) this.flushFile(f) // the last gathered bytes: their write completes the last blocks
+    this.flushFile(fileIndex) // the last gathered bytes: their write completes the last blocks
     this.ledgerFor(fileIndex)
     this.pump(fileIndex)
     return undefined
@@ -325,6 +402,7 @@ export class FileBlockSink implements BlockSink {
       } else {
         // The file starts over if a resume asks for it again: its blocks are hashed afresh as they are rewritten.
         this.ledgers.delete(fileIndex)
+        this.unassembled.delete(fileIndex)
       }
       this.report(fileIndex, digest, expected)
     } catch (err) {
@@ -349,12 +427,16 @@ export class FileBlockSink implements BlockSink {
     this.closing = true
     await Promise.all(this.hashing.values())
     this.readBuffers.clear()
+    for (const index of this.assembling.keys()) this.flushFile(index)
     for (const f of this.openFiles.values()) {
       if (f.closed === true) { await f.finalizing?.catch(() => {}); continue } // verify() closes it
       await this.whenIdle(f).catch(() => {})
       try { closeSync(f.fd) } catch (_) { /* already closed */ }
     }
     this.openFiles.clear()
+    this.assembling.clear()
+    this.assemblingOrder.clear()
+    this.assemblingBytes = 0
   }
 }
 

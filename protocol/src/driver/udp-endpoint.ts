@@ -1,7 +1,5 @@
 // The UDP driver: one node:dgram socket, many sessions by connection id, real clock and timers, pacing and file I/O (SPEC.md §10).
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
-import { lookup as dnsLookup } from 'node:dns'
-import { isIP, isIPv4, isIPv6 } from 'node:net'
+import { isIPv4, isIPv6 } from 'node:net'
 import { FerryError } from '../errors/ferry-error.js'
 import { DelayBasedRateController } from '../congestion/delay-based-rate-controller.js'
 import type { RateSettings } from '../congestion/rate-controller.js'
@@ -16,6 +14,7 @@ import { FileBlockSink, isDiskFull } from './file-block-sink.js'
 import { FileBlockSource } from './file-block-source.js'
 import { RelayBlockSource } from './relay-block-source.js'
 import { readJournalFile, removeJournalFile, writeJournalFile } from './journal-file.js'
+import { openDatagramSocket, type DatagramIo, type DatagramSocket, type DatagramSource } from './datagram-socket.js'
 import type { ReceiveOptions, RemoteAddress, SendOptions, TransferProgress, TransferResult } from './transfer-types.js'
 
 export interface BindOptions {
@@ -24,17 +23,12 @@ export interface BindOptions {
   /** SO_RCVBUF wanted (bytes); the kernel caps it at net.core.rmem_max. Large, so event-loop pauses do not drop datagrams. */
   receiveBufferBytes?: number
   sendBufferBytes?: number
+  /** Socket implementation: default FERRY_UDP_IO from the environment, else batched syscalls when the addon is built, else node:dgram. */
+  io?: DatagramIo
 }
 
 /** Default socket buffers (bytes): 64 MiB holds ~45,000 full datagrams, half a second at 1 Gbit/s. */
 const DEFAULT_SOCKET_BUFFER_BYTES = 64 << 20
-/** Datagrams handed to the socket and not yet confirmed, before polling pauses (backpressure). */
-const MAX_OUTSTANDING_SENDS = 2048
-/**
- * One send in this many carries a completion callback. A socket completes its sends in order (libuv sends at once only
- * with nothing queued), so one callback confirms every send before it; a callback on each datagram cost a nextTick each.
- */
-const SEND_CONFIRM_EVERY = 64
 /** Datagrams one session may emit per loop turn, so receiving keeps its share of the event loop. */
 const MAX_BURST_PER_TURN = 512
 /** Datagrams processed within this long of the first of their poll-phase batch carry its receive time (ms). */
@@ -85,26 +79,12 @@ export class RunningTransfer implements PromiseLike<TransferResult> {
 
 function nowMs (): number { return performance.now() }
 
-/**
- * Resolves IP literals synchronously: node:dgram's default lookup defers every send to the next tick, which costs CPU
- * per datagram and makes a burst leave after all of it was built (its timestamps then read as queueing delay).
- */
-function literalLookup (host: string, family: number, callback: (err: Error | null, address: string, family: number) => void): void {
-  if (host === lastLiteral || isIP(host) !== 0) { lastLiteral = host; callback(null, host, family); return }
-  dnsLookup(host, family, callback)
-}
-/** The last host found to be an IP literal: every datagram of a session asks about the same one. */
-let lastLiteral = ''
-
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
   private timer: NodeJS.Timeout | undefined
   /** When the pending timer fires (ms). */
   private timerDueMs = Infinity
   private immediate: NodeJS.Immediate | undefined
-  /** Sends handed to the socket, and how many of them are known complete (see SEND_CONFIRM_EVERY). */
-  private sendsIssued = 0
-  private sendsConfirmed = 0
   private closed = false
   /**
    * Receive time of the datagrams libuv read in the current poll phase (ms), reset by the next loop turn: every datagram
@@ -117,30 +97,33 @@ export class UdpEndpoint {
   private lastIdBytes: Buffer | undefined
   /** Datagrams for no known session (ignored). */
   unknownDatagrams = 0
-  /** Socket buffer sizes the kernel granted (bytes). */
-  readonly receiveBufferBytes: number
-  readonly sendBufferBytes: number
+  /** The socket; set once by bind(), before any datagram can arrive. */
+  private socket!: DatagramSocket
 
-  private constructor (private readonly socket: Socket, readonly host: string, readonly port: number, private readonly ipv6: boolean) {
-    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
-    socket.on('error', () => { /* per-send errors arrive in callbacks; a socket error only matters on close */ })
-    this.receiveBufferBytes = socket.getRecvBufferSize()
-    this.sendBufferBytes = socket.getSendBufferSize()
-  }
+  private constructor (readonly host: string, private readonly ipv6: boolean) {}
 
-  /** Binds one UDP socket (IPv4 or IPv6 by `host`) with large buffers. */
+  /** Binds one UDP socket (IPv4 or IPv6 by `host`) with large buffers. Throws FERRY_PROTOCOL_SOCKET_BIND when it cannot. */
   static async bind (options: BindOptions = {}): Promise<UdpEndpoint> {
     const host = options.host ?? '127.0.0.1'
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup as never })
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.bind(options.port ?? 0, host, () => { socket.off('error', reject); resolve() })
+    const endpoint = new UdpEndpoint(host, isIPv6(host))
+    endpoint.socket = await openDatagramSocket({
+      host, port: options.port ?? 0, io: options.io,
+      receiveBufferBytes: options.receiveBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES, sendBufferBytes: options.sendBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES,
+      onDatagram: (datagram, source, receivedMs) => endpoint.onDatagram(datagram, source, receivedMs),
+      onWritable: () => endpoint.wake()
     })
-    for (const [set, bytes] of [[(n: number) => socket.setRecvBufferSize(n), options.receiveBufferBytes], [(n: number) => socket.setSendBufferSize(n), options.sendBufferBytes]] as const) {
-      try { set(bytes ?? DEFAULT_SOCKET_BUFFER_BYTES) } catch (_) { /* the kernel keeps its default */ }
-    }
-    return new UdpEndpoint(socket, host, socket.address().port, isIPv6(host))
+    return endpoint
   }
+
+  /** The bound UDP port. */
+  get port (): number { return this.socket.port }
+  /** Socket buffer sizes the kernel granted (bytes). */
+  get receiveBufferBytes (): number { return this.socket.receiveBufferBytes }
+  get sendBufferBytes (): number { return this.socket.sendBufferBytes }
+  /** Which socket implementation moves the datagrams: `batched` (sendmmsg/recvmmsg addon) or `dgram` (node:dgram). */
+  get io (): DatagramIo { return this.socket.io }
+  /** Datagrams the socket dropped on the way out (full send queue, unresolvable destination). */
+  get sendDrops (): number { return this.socket.sendDrops }
 
   /** Number of live sessions (ops). */
   get sessionCount (): number { return this.sessions.size }
@@ -152,10 +135,10 @@ export class UdpEndpoint {
     this.wake()
   }
 
-  private onMessage (msg: Buffer, rinfo: RemoteInfo): void {
+  /** One datagram off the socket; `msg` is valid only during this call (the session opens it in place and copies what it keeps). */
+  private onDatagram (msg: Buffer, source: DatagramSource, clockMs: number): void {
     // A batch longer than MAX_BATCH_STAMP_MS (a GC pause mid-batch) starts a new stamp: datagrams that arrived during the
     // pause must not look early, or one sample below the true base delay would inflate every later queueing delay.
-    const clockMs = nowMs()
     if (this.batchReceiveMs === undefined || clockMs - this.batchReceiveMs > MAX_BATCH_STAMP_MS) this.batchReceiveMs = clockMs
     const receivedMs = this.batchReceiveMs
     let entry = this.lastEntry
@@ -170,7 +153,7 @@ export class UdpEndpoint {
       this.lastIdBytes = Buffer.from(id!, 'hex')
     }
     if (entry.session.handleDatagram(msg, receivedMs)) {
-      if (entry.remote === undefined || entry.remote.port !== rinfo.port || entry.remote.host !== rinfo.address) entry.remote = { host: rinfo.address, port: rinfo.port }
+      if (entry.remote === undefined || entry.remote.port !== source.port || entry.remote.host !== source.address) entry.remote = { host: source.address, port: source.port }
     }
     this.wake()
   }
@@ -192,19 +175,18 @@ export class UdpEndpoint {
     for (const [id, entry] of this.sessions) {
       const s = entry.session
       if (s.nextDeadlineMs() <= now) s.handleTimeout(now)
-      for (let n = 0; n < MAX_BURST_PER_TURN && this.sendsIssued - this.sendsConfirmed < MAX_OUTSTANDING_SENDS && entry.remote !== undefined; n++) {
-        // A fresh clock per datagram: the send is synchronous (literalLookup), so its timestamp is when it leaves.
+      for (let n = 0; n < MAX_BURST_PER_TURN && !this.socket.blocked && entry.remote !== undefined; n++) {
+        // A fresh clock per datagram: sockets send at once or within a small batch, so its timestamp is about when it leaves.
         const datagram = s.pollTransmit(n === 0 ? now : nowMs())
         if (datagram === undefined) break
-        const sequence = ++this.sendsIssued
-        if (sequence % SEND_CONFIRM_EVERY === 0) this.socket.send(datagram, entry.remote.port, entry.remote.host, () => this.onSent(sequence))
-        else this.socket.send(datagram, entry.remote.port, entry.remote.host)
+        this.socket.send(datagram, entry.remote.port, entry.remote.host)
       }
+      this.socket.flush()
       entry.afterTurn(now)
       if (s.state === 'closed') { this.sessions.delete(id); if (this.lastEntry === entry) this.lastEntry = undefined; entry.onClosed(); continue }
       deadline = Math.min(deadline, s.nextDeadlineMs())
     }
-    if (this.sendsIssued - this.sendsConfirmed >= MAX_OUTSTANDING_SENDS) return // onSent wakes us
+    if (this.socket.blocked) return // onWritable wakes us
     if (deadline === Infinity) return
     const clockMs = nowMs()
     const delay = deadline - clockMs
@@ -216,13 +198,6 @@ export class UdpEndpoint {
     const waitMs = Math.max(1, Math.floor(delay))
     this.timerDueMs = clockMs + waitMs
     this.timer = setTimeout(this.onTimer, waitMs)
-  }
-
-  /** Send `sequence` (and so every send before it) left the socket. */
-  private onSent (sequence: number): void {
-    const wasBlocked = this.sendsIssued - this.sendsConfirmed >= MAX_OUTSTANDING_SENDS
-    if (sequence > this.sendsConfirmed) this.sendsConfirmed = sequence
-    if (wasBlocked && this.sendsIssued - this.sendsConfirmed < MAX_OUTSTANDING_SENDS) this.wake()
   }
 
   /** Sends files (or in-memory bytes) to the peer. Await the result, or keep the handle to change the rate. */
@@ -424,6 +399,7 @@ export class UdpEndpoint {
       entry.session.closeLocally('FERRY_PROTOCOL_ABORTED', 'the endpoint closed', now)
       const d = entry.session.pollTransmit(now)
       if (d !== undefined && entry.remote !== undefined) this.socket.send(d, entry.remote.port, entry.remote.host)
+      this.socket.flush()
       entry.afterTurn(now)
       entry.onClosed()
     }
@@ -432,6 +408,6 @@ export class UdpEndpoint {
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.immediate !== undefined) clearImmediate(this.immediate)
-    await new Promise<void>(resolve => this.socket.close(() => resolve()))
+    await this.socket.close()
   }
 }

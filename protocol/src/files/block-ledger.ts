@@ -39,6 +39,8 @@ export class BlockLedger {
   /** Blocks below this fed the whole-file hash. */
   private frontier = 0
   private readonly fileHash: Hash = createHash('sha256')
+  /** A file of one block: its SHA-256 is the block's, so its bytes are hashed once, not twice. */
+  private singleBlockDigest: Buffer | undefined
   /** Complete blocks beyond the frontier not hashed yet, in completion order. */
   private readonly waiting = new Set<number>()
   /** Blocks hashed (and reported) in this run. */
@@ -53,6 +55,9 @@ export class BlockLedger {
 
   /** True once every block fed the whole-file hash. */
   get complete (): boolean { return this.frontier >= this.blocks }
+
+  /** Blocks below this fed the whole-file hash: a sink may let go of their bytes. */
+  get fedThrough (): number { return this.frontier }
 
   /** [start, end) of the file reached the disk: blocks it completes become due for hashing. */
   markWritten (start: number, end: number): void {
@@ -95,7 +100,8 @@ export class BlockLedger {
     }
     this.recorded.delete(block)
     if (block === this.frontier) {
-      this.fileHash.update(bytes)
+      if (this.blocks === 1) this.singleBlockDigest = Buffer.from(sha256)
+      else this.fileHash.update(bytes)
       this.frontier++
     }
     if (this.hashed.has(block)) return { kind: 'known' }
@@ -104,5 +110,5 @@ export class BlockLedger {
   }
 
   /** The whole file's SHA-256; only once `complete`. */
-  digest (): Buffer { return this.fileHash.digest() }
+  digest (): Buffer { return this.singleBlockDigest ?? this.fileHash.digest() }
 }

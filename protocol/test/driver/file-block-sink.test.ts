@@ -1,11 +1,11 @@
-// FileBlockSink: out-of-order positional writes land right, blocks are hashed as they reach disk and re-checked on resume, a file is renamed only when its SHA-256 matches, memory stays bounded, a full disk is its own error and leaves no descriptor open.
+// FileBlockSink: out-of-order positional writes land right, blocks are hashed from memory as they reach disk (read back only when let go) and re-checked on resume, a file is renamed only when its SHA-256 matches, memory stays bounded, a full disk is its own error and leaves no descriptor open.
 import { describe, it, expect, afterEach } from 'vitest'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FileBlockSink, MAX_QUEUED_WRITE_BYTES, PARTIAL_SUFFIX } from '../../src/driver/file-block-sink.js'
+import { FileBlockSink, MAX_ASSEMBLING_BYTES, MAX_QUEUED_WRITE_BYTES, PARTIAL_SUFFIX } from '../../src/driver/file-block-sink.js'
 import { INTEGRITY_BLOCK_BYTES } from '../../src/files/block-ledger.js'
 import type { SinkListener } from '../../src/session/block-io.js'
 
@@ -132,6 +132,66 @@ describe('FileBlockSink', () => {
     expect(readFileSync(join(dir, 'big.bin')).equals(data)).toBe(true)
     expect(existsSync(partial)).toBe(false)
     await resumed.close()
+  })
+
+  it('hashes blocks from the bytes it writes, in order or repaired out of order, with the same hashes a read-back gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-'))
+    dirs.push(dir)
+    const data = randomBytes(3 * INTEGRITY_BLOCK_BYTES + 5000)
+    const small = randomBytes(16 * 1024)
+    const listener = recorder()
+    const verdicts = new Map<number, boolean>()
+    const sink = new FileBlockSink({ destinationDir: dir, resuming: false, onVerified: (i, ok) => verdicts.set(i, ok), onFatal: code => { throw new Error(code) } })
+    sink.open([{ relativePath: 'big.bin', kind: 'file', sizeBytes: data.length }, { relativePath: 'small.bin', kind: 'file', sizeBytes: small.length }], listener)
+    // Every 50th datagram is lost and repaired last, after the driver's timer wrote out what had arrived.
+    const lost: number[] = []
+    for (let o = 0; o < data.length; o += 1427) {
+      if ((o / 1427) % 50 === 7) { lost.push(o); continue }
+      expect(sink.write(0, o, data.subarray(o, Math.min(data.length, o + 1427)))).toBe(true)
+      if ((o / 1427) % 300 === 0) sink.flushBuffers()
+    }
+    for (let o = 0; o < small.length; o += 1427) sink.write(1, o, small.subarray(o, Math.min(small.length, o + 1427)))
+    sink.finish(1, createHash('sha256').update(small).digest())
+    await sink.flush()
+    for (const o of lost.reverse()) sink.write(0, o, data.subarray(o, Math.min(data.length, o + 1427)))
+    sink.finish(0, createHash('sha256').update(data).digest())
+    await until(() => verdicts.size === 2)
+    expect(verdicts).toEqual(new Map([[0, true], [1, true]]))
+    const expected = new Map<string, string>([['1:0', sha(small)]])
+    for (let b = 0; b < 4; b++) expected.set(`0:${b}`, sha(data.subarray(b * INTEGRITY_BLOCK_BYTES, (b + 1) * INTEGRITY_BLOCK_BYTES)))
+    expect(new Map([...listener.verified].sort())).toEqual(new Map([...expected].sort()))
+    expect(sink.bytesHashed).toBe(0)
+    expect(sink.bytesHashedInMemory).toBe(data.length + small.length)
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).toBe(true)
+    expect(readFileSync(join(dir, 'small.bin')).equals(small)).toBe(true)
+    await sink.close()
+  })
+
+  it('lets go of the oldest blocks beyond its memory bound and reads them back to hash them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-'))
+    dirs.push(dir)
+    const blocks = Math.ceil(MAX_ASSEMBLING_BYTES / INTEGRITY_BLOCK_BYTES) + 4
+    const data = randomBytes(blocks * INTEGRITY_BLOCK_BYTES)
+    const listener = recorder()
+    let verdict: boolean | undefined
+    const sink = new FileBlockSink({ destinationDir: dir, resuming: false, onVerified: (_, ok) => { verdict = ok }, onFatal: code => { throw new Error(code) } })
+    sink.open([{ relativePath: 'long-path.bin', kind: 'file', sizeBytes: data.length }], listener)
+    // Each block's first datagram is lost (a long, lossy path): every block waits in memory for its repair.
+    for (let b = 0; b < blocks; b++) {
+      const start = b * INTEGRITY_BLOCK_BYTES
+      for (let o = start + 1427; o < start + INTEGRITY_BLOCK_BYTES; o += 1427) expect(sink.write(0, o, data.subarray(o, o + 1427))).toBe(true)
+      await sink.flush()
+    }
+    for (let b = 0; b < blocks; b++) expect(sink.write(0, b * INTEGRITY_BLOCK_BYTES, data.subarray(b * INTEGRITY_BLOCK_BYTES, b * INTEGRITY_BLOCK_BYTES + 1427))).toBe(true)
+    sink.finish(0, createHash('sha256').update(data).digest())
+    await until(() => verdict !== undefined)
+    expect(verdict).toBe(true)
+    expect(listener.verified.size).toBe(blocks)
+    for (let b = 0; b < blocks; b++) expect(listener.verified.get(`0:${b}`)).toBe(sha(data.subarray(b * INTEGRITY_BLOCK_BYTES, (b + 1) * INTEGRITY_BLOCK_BYTES)))
+    expect(sink.bytesHashed).toBeGreaterThan(0)
+    expect(sink.bytesHashed + sink.bytesHashedInMemory).toBeGreaterThanOrEqual(data.length)
+    expect(readFileSync(join(dir, 'long-path.bin')).equals(data)).toBe(true)
+    await sink.close()
   })
 
   it('a full disk is FERRY_PROTOCOL_DISK_FULL (never an integrity failure), reports the lost bytes, keeps no final name and closes every descriptor', async (ctx) => {

@@ -1,0 +1,454 @@
+// Batched UDP socket I/O for Ferry's driver (N-API): sendmmsg of many datagrams per call, and recvmmsg on readability
+// with one JavaScript callback per batch, so the per-datagram cost of node:dgram (a callback and a Buffer each) goes away.
+//
+// JavaScript API (wrapped by protocol/src/driver/batched-datagram-socket.ts, which maps errors to FerryError codes):
+//   open(family 4|6, host, port, receiveBufferBytes, sendBufferBytes, receiveArena: Buffer, receiveMeta: Uint32Array,
+//        onBatch: (count) => void, onWritable: () => void) -> handle
+//     receiveArena holds RECEIVE_SLOTS slots of its length / RECEIVE_SLOTS bytes; receiveMeta holds META_WORDS words a slot:
+//     [length, port, address word 0..3]. Both are written before onBatch(count) and reused after it returns.
+//   localPort(handle) -> number; bufferSizes(handle) -> [receiveBytes, sendBytes]
+//   send(handle, arena: Buffer, offsets: Uint32Array, first, count, host, port) -> datagrams the kernel took (fewer on EAGAIN)
+//     datagram i is arena[offsets[i], offsets[i + 1]).
+//   waitWritable(handle): calls onWritable once when the socket can take more.
+//   sourceAddress(handle, slot) -> the source address of the datagram in `slot` of the last batch, as text.
+//   close(handle)
+// Errors are thrown as Error with `code` set to the errno name (EADDRINUSE, EBADF, ...).
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+/** Datagrams read per recvmmsg call, and so at most per JavaScript callback. */
+#define RECEIVE_SLOTS 64
+/** recvmmsg calls per readability event before yielding to the event loop (timers and sending keep their turn). */
+#define RECEIVE_BATCHES_PER_EVENT 8
+/** Words of receiveMeta per slot: length, port, four address words. */
+#define META_WORDS 6
+/** Datagrams per sendmmsg call (the kernel caps vlen at UIO_MAXIOV, 1024). */
+#define SEND_CHUNK 256
+
+typedef struct {
+  napi_env env;
+  int fd;
+  int family;
+  uv_poll_t poll;
+  int poll_events;
+  int closed;
+  int wants_writable;
+  napi_ref on_batch;
+  napi_ref on_writable;
+  napi_ref arena_ref;
+  napi_ref meta_ref;
+  napi_async_context async_context;
+  uint8_t *arena;
+  size_t slot_bytes;
+  uint32_t *meta;
+  struct mmsghdr recv_msgs[RECEIVE_SLOTS];
+  struct iovec recv_iov[RECEIVE_SLOTS];
+  struct sockaddr_storage recv_addrs[RECEIVE_SLOTS];
+  struct mmsghdr send_msgs[SEND_CHUNK];
+  struct iovec send_iov[SEND_CHUNK];
+} batched_socket;
+
+static const char *errno_name (int err) {
+  switch (err) {
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EACCES: return "EACCES";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENOBUFS: return "ENOBUFS";
+    case ENOMEM: return "ENOMEM";
+    case EPERM: return "EPERM";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EMSGSIZE: return "EMSGSIZE";
+    default: return "EIO";
+  }
+}
+
+static napi_value throw_errno (napi_env env, int err, const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_throw_error(env, errno_name(err), message);
+  return NULL;
+}
+
+static napi_value throw_usage (napi_env env, const char *message) {
+  napi_throw_type_error(env, "EINVAL", message);
+  return NULL;
+}
+
+#define CALL(env, call) do { if ((call) != napi_ok) { throw_usage((env), "N-API call failed: " #call); return NULL; } } while (0)
+
+/** Parses host and port into `addr` for the socket's family (an IPv6 socket takes IPv4 text as IPv4-mapped). */
+static int parse_address (int family, const char *host, int port, struct sockaddr_storage *addr, socklen_t *len) {
+  memset(addr, 0, sizeof *addr);
+  if (family == 4) {
+    struct sockaddr_in *a = (struct sockaddr_in *)addr;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a->sin_addr) != 1) return -1;
+    *len = sizeof *a;
+    return 0;
+  }
+  struct sockaddr_in6 *a = (struct sockaddr_in6 *)addr;
+  a->sin6_family = AF_INET6;
+  a->sin6_port = htons((uint16_t)port);
+  if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) {
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) != 1) return -1;
+    a->sin6_addr.s6_addr[10] = 0xff;
+    a->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&a->sin6_addr.s6_addr[12], &v4, 4);
+  }
+  *len = sizeof *a;
+  return 0;
+}
+
+/** Sets a buffer size, as root past net.core.[rw]mem_max (the FORCE option), else as far as the limit allows. */
+static void set_buffer (int fd, int force_option, int option, int bytes) {
+  if (bytes <= 0) return;
+  if (setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof bytes) == 0) return;
+  setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);
+}
+
+static batched_socket *unwrap (napi_env env, napi_value value) {
+  batched_socket *s = NULL;
+  if (napi_get_value_external(env, value, (void **)&s) != napi_ok || s == NULL) {
+    throw_usage(env, "not a batched socket handle");
+    return NULL;
+  }
+  return s;
+}
+
+static void on_poll_closed (uv_handle_t *handle) {
+  free(handle->data);
+}
+
+/** Stops polling, closes the descriptor and drops the JavaScript references; the memory goes once libuv has closed the poll. */
+static void shut (batched_socket *s, int delete_refs) {
+  if (s->closed) return;
+  s->closed = 1;
+  uv_poll_stop(&s->poll);
+  close(s->fd);
+  s->fd = -1;
+  if (delete_refs) {
+    napi_delete_reference(s->env, s->on_batch);
+    napi_delete_reference(s->env, s->on_writable);
+    napi_delete_reference(s->env, s->arena_ref);
+    napi_delete_reference(s->env, s->meta_ref);
+    napi_async_destroy(s->env, s->async_context);
+  }
+}
+
+static void call_js (batched_socket *s, napi_ref ref, size_t argc, napi_value *argv) {
+  napi_env env = s->env;
+  napi_value fn, recv, result;
+  if (napi_get_reference_value(env, ref, &fn) != napi_ok || fn == NULL) return;
+  napi_get_global(env, &recv); // napi_make_callback wants an object as `this`
+  if (napi_make_callback(env, s->async_context, recv, fn, argc, argv, &result) == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+}
+
+static void receive_batches (batched_socket *s) {
+  napi_env env = s->env;
+  for (int round = 0; round < RECEIVE_BATCHES_PER_EVENT && !s->closed; round++) {
+    for (int i = 0; i < RECEIVE_SLOTS; i++) {
+      s->recv_msgs[i].msg_hdr.msg_namelen = sizeof s->recv_addrs[i];
+      s->recv_msgs[i].msg_hdr.msg_flags = 0;
+    }
+    int n = recvmmsg(s->fd, s->recv_msgs, RECEIVE_SLOTS, MSG_DONTWAIT, NULL);
+    if (n <= 0) return; // EAGAIN (drained) or a transient error: the next readability event tries again
+    for (int i = 0; i < n; i++) {
+      uint32_t *m = s->meta + i * META_WORDS;
+      m[0] = s->recv_msgs[i].msg_len;
+      struct sockaddr_storage *a = &s->recv_addrs[i];
+      if (a->ss_family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)a;
+        m[1] = ntohs(v4->sin_port);
+        memcpy(&m[2], &v4->sin_addr, 4);
+        m[3] = m[4] = m[5] = 0;
+      } else {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)a;
+        m[1] = ntohs(v6->sin6_port);
+        memcpy(&m[2], &v6->sin6_addr, 16);
+      }
+    }
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value count;
+    napi_create_uint32(env, (uint32_t)n, &count);
+    call_js(s, s->on_batch, 1, &count);
+    napi_close_handle_scope(env, scope);
+    if (n < RECEIVE_SLOTS) return;
+  }
+}
+
+static void on_poll (uv_poll_t *handle, int status, int events) {
+  batched_socket *s = handle->data;
+  if (s->closed) return;
+  if (status < 0) return; // a poll error: the next send or close reports what is wrong
+  if ((events & UV_WRITABLE) && s->wants_writable) {
+    s->wants_writable = 0;
+    s->poll_events = UV_READABLE;
+    uv_poll_start(&s->poll, s->poll_events, on_poll);
+    napi_handle_scope scope;
+    napi_open_handle_scope(s->env, &scope);
+    call_js(s, s->on_writable, 0, NULL);
+    napi_close_handle_scope(s->env, scope);
+  }
+  if ((events & UV_READABLE) && !s->closed) receive_batches(s);
+}
+
+static void finalize_socket (napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  batched_socket *s = data;
+  // Unreachable from JavaScript: a socket that was never closed is closed now. References die with their owner here.
+  if (!s->closed) shut(s, 0);
+  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+}
+
+static napi_value js_open (napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9) return throw_usage(env, "open needs 9 arguments");
+  int32_t family, port, rcvbuf, sndbuf;
+  char host[64];
+  size_t host_len;
+  CALL(env, napi_get_value_int32(env, argv[0], &family));
+  CALL(env, napi_get_value_string_utf8(env, argv[1], host, sizeof host, &host_len));
+  CALL(env, napi_get_value_int32(env, argv[2], &port));
+  CALL(env, napi_get_value_int32(env, argv[3], &rcvbuf));
+  CALL(env, napi_get_value_int32(env, argv[4], &sndbuf));
+  void *arena;
+  size_t arena_bytes;
+  CALL(env, napi_get_buffer_info(env, argv[5], &arena, &arena_bytes));
+  napi_typedarray_type meta_type;
+  size_t meta_length;
+  void *meta;
+  CALL(env, napi_get_typedarray_info(env, argv[6], &meta_type, &meta_length, &meta, NULL, NULL));
+  if (meta_type != napi_uint32_array || meta_length < RECEIVE_SLOTS * META_WORDS) return throw_usage(env, "receiveMeta must be a Uint32Array of RECEIVE_SLOTS * 6 words");
+  if (arena_bytes < RECEIVE_SLOTS * 1500) return throw_usage(env, "receiveArena is too small");
+  if (family != 4 && family != 6) return throw_usage(env, "family must be 4 or 6");
+
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  if (parse_address(family, host, port, &addr, &addr_len) != 0) return throw_errno(env, EINVAL, "bind address is not an IP literal");
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (family == 6) {
+    int off = 0; // dual stack, as node:dgram's udp6: IPv4 peers appear as IPv4-mapped addresses
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  }
+  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "bind");
+  }
+  set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
+  set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
+
+  batched_socket *s = calloc(1, sizeof *s);
+  if (s == NULL) { close(fd); return throw_errno(env, ENOMEM, "open"); }
+  s->env = env;
+  s->fd = fd;
+  s->family = family;
+  s->arena = arena;
+  s->slot_bytes = arena_bytes / RECEIVE_SLOTS;
+  s->meta = meta;
+  for (int i = 0; i < RECEIVE_SLOTS; i++) {
+    s->recv_iov[i].iov_base = s->arena + i * s->slot_bytes;
+    s->recv_iov[i].iov_len = s->slot_bytes;
+    s->recv_msgs[i].msg_hdr.msg_iov = &s->recv_iov[i];
+    s->recv_msgs[i].msg_hdr.msg_iovlen = 1;
+    s->recv_msgs[i].msg_hdr.msg_name = &s->recv_addrs[i];
+  }
+  napi_create_reference(env, argv[5], 1, &s->arena_ref);
+  napi_create_reference(env, argv[6], 1, &s->meta_ref);
+  napi_create_reference(env, argv[7], 1, &s->on_batch);
+  napi_create_reference(env, argv[8], 1, &s->on_writable);
+  napi_value resource_name;
+  napi_create_string_utf8(env, "FerryBatchedUdp", NAPI_AUTO_LENGTH, &resource_name);
+  napi_async_init(env, NULL, resource_name, &s->async_context);
+
+  uv_loop_t *loop;
+  CALL(env, napi_get_uv_event_loop(env, &loop));
+  s->poll.data = s;
+  int rc = uv_poll_init(loop, &s->poll, fd);
+  if (rc != 0) { close(fd); free(s); return throw_errno(env, -rc, "uv_poll_init"); }
+  s->poll_events = UV_READABLE;
+  uv_poll_start(&s->poll, s->poll_events, on_poll);
+
+  napi_value handle;
+  CALL(env, napi_create_external(env, s, finalize_socket, NULL, &handle));
+  return handle;
+}
+
+static napi_value js_local_port (napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (s->closed) return throw_errno(env, EBADF, "localPort");
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  if (getsockname(s->fd, (struct sockaddr *)&addr, &len) != 0) return throw_errno(env, errno, "getsockname");
+  int port = addr.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&addr)->sin_port) : ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+  napi_value out;
+  napi_create_int32(env, port, &out);
+  return out;
+}
+
+static napi_value js_buffer_sizes (napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (s->closed) return throw_errno(env, EBADF, "bufferSizes");
+  int sizes[2] = { 0, 0 };
+  socklen_t len = sizeof sizes[0];
+  getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sizes[0], &len);
+  len = sizeof sizes[1];
+  getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sizes[1], &len);
+  napi_value out, v;
+  napi_create_array_with_length(env, 2, &out);
+  for (uint32_t i = 0; i < 2; i++) { napi_create_int32(env, sizes[i], &v); napi_set_element(env, out, i, v); }
+  return out;
+}
+
+static napi_value js_send (napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) return throw_usage(env, "send needs 7 arguments");
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (s->closed) return throw_errno(env, EBADF, "send");
+  uint8_t *arena;
+  size_t arena_bytes;
+  CALL(env, napi_get_buffer_info(env, argv[1], (void **)&arena, &arena_bytes));
+  napi_typedarray_type type;
+  size_t offsets_length;
+  uint32_t *offsets;
+  CALL(env, napi_get_typedarray_info(env, argv[2], &type, &offsets_length, (void **)&offsets, NULL, NULL));
+  uint32_t first, count;
+  int32_t port;
+  char host[64];
+  size_t host_len;
+  CALL(env, napi_get_value_uint32(env, argv[3], &first));
+  CALL(env, napi_get_value_uint32(env, argv[4], &count));
+  CALL(env, napi_get_value_string_utf8(env, argv[5], host, sizeof host, &host_len));
+  CALL(env, napi_get_value_int32(env, argv[6], &port));
+  if (type != napi_uint32_array || (size_t)first + count + 1 > offsets_length) return throw_usage(env, "offsets do not cover the datagrams");
+  struct sockaddr_storage dest;
+  socklen_t dest_len;
+  if (parse_address(s->family, host, port, &dest, &dest_len) != 0) return throw_errno(env, EINVAL, "destination is not an IP literal");
+
+  uint32_t done = 0;
+  while (done < count) {
+    uint32_t chunk = count - done < SEND_CHUNK ? count - done : SEND_CHUNK;
+    for (uint32_t i = 0; i < chunk; i++) {
+      uint32_t start = offsets[first + done + i], end = offsets[first + done + i + 1];
+      if (end < start || end > arena_bytes) return throw_usage(env, "a datagram lies outside the arena");
+      s->send_iov[i].iov_base = arena + start;
+      s->send_iov[i].iov_len = end - start;
+      struct msghdr *h = &s->send_msgs[i].msg_hdr;
+      memset(h, 0, sizeof *h);
+      h->msg_name = &dest;
+      h->msg_namelen = dest_len;
+      h->msg_iov = &s->send_iov[i];
+      h->msg_iovlen = 1;
+    }
+    int n = sendmmsg(s->fd, s->send_msgs, chunk, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
+      if (errno == EINTR) continue;
+      if (errno == EBADF) return throw_errno(env, errno, "send");
+      // This datagram cannot go (too large, no route): drop it as a lost datagram, as node:dgram would, and go on.
+      done++;
+      continue;
+    }
+    done += (uint32_t)n;
+    if ((uint32_t)n < chunk) {
+      // The kernel stopped early: the next datagram meets the error on its own call, or EAGAIN ends the batch.
+      continue;
+    }
+  }
+  napi_value out;
+  napi_create_uint32(env, done, &out);
+  return out;
+}
+
+static napi_value js_wait_writable (napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (s->closed) return throw_errno(env, EBADF, "waitWritable");
+  if (!s->wants_writable) {
+    s->wants_writable = 1;
+    s->poll_events = UV_READABLE | UV_WRITABLE;
+    uv_poll_start(&s->poll, s->poll_events, on_poll);
+  }
+  return NULL;
+}
+
+static napi_value js_source_address (napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  uint32_t slot;
+  CALL(env, napi_get_value_uint32(env, argv[1], &slot));
+  if (slot >= RECEIVE_SLOTS) return throw_usage(env, "slot out of range");
+  char text[INET6_ADDRSTRLEN];
+  struct sockaddr_storage *a = &s->recv_addrs[slot];
+  const void *bytes = a->ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)a)->sin_addr : (const void *)&((struct sockaddr_in6 *)a)->sin6_addr;
+  if (inet_ntop(a->ss_family, bytes, text, sizeof text) == NULL) return throw_errno(env, errno, "inet_ntop");
+  napi_value out;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+static napi_value js_close (napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s == NULL) return NULL;
+  shut(s, 1);
+  return NULL;
+}
+
+NAPI_MODULE_INIT () {
+  struct { const char *name; napi_callback fn; } fns[] = {
+    { "open", js_open }, { "localPort", js_local_port }, { "bufferSizes", js_buffer_sizes }, { "send", js_send },
+    { "waitWritable", js_wait_writable }, { "sourceAddress", js_source_address }, { "close", js_close }
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value fn;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, fns[i].name, fn);
+  }
+  napi_value slots;
+  napi_create_uint32(env, RECEIVE_SLOTS, &slots);
+  napi_set_named_property(env, exports, "RECEIVE_SLOTS", slots);
+  return exports;
+}
