@@ -5,7 +5,8 @@
 //   open(family 4|6, host, port, receiveBufferBytes, sendBufferBytes, receiveArena: Buffer, receiveMeta: Uint32Array,
 //        onBatch: (count) => void, onWritable: () => void) -> handle
 //     receiveArena holds RECEIVE_SLOTS slots of its length / RECEIVE_SLOTS bytes; receiveMeta holds META_WORDS words a slot:
-//     [length, port, address word 0..3]. Both are written before onBatch(count) and reused after it returns.
+//     [length, port, address word 0..3, age]: age = microseconds since the kernel took the datagram in (SO_TIMESTAMPNS),
+//     0 when the kernel gave no timestamp. Both are written before onBatch(count) and reused after it returns.
 //   localPort(handle) -> number; bufferSizes(handle) -> [receiveBytes, sendBytes]
 //   send(handle, arena: Buffer, offsets: Uint32Array, first, count, host, port) -> datagrams the kernel took (fewer on EAGAIN)
 //     datagram i is arena[offsets[i], offsets[i + 1]).
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -29,8 +31,8 @@
 #define RECEIVE_SLOTS 64
 /** recvmmsg calls per readability event before yielding to the event loop (timers and sending keep their turn). */
 #define RECEIVE_BATCHES_PER_EVENT 8
-/** Words of receiveMeta per slot: length, port, four address words. */
-#define META_WORDS 6
+/** Words of receiveMeta per slot: length, port, four address words, age in microseconds. */
+#define META_WORDS 7
 /** Datagrams per sendmmsg call (the kernel caps vlen at UIO_MAXIOV, 1024). */
 #define SEND_CHUNK 256
 
@@ -53,6 +55,8 @@ typedef struct {
   struct mmsghdr recv_msgs[RECEIVE_SLOTS];
   struct iovec recv_iov[RECEIVE_SLOTS];
   struct sockaddr_storage recv_addrs[RECEIVE_SLOTS];
+  /** Room for each datagram's SCM_TIMESTAMPNS control message. */
+  char recv_control[RECEIVE_SLOTS][CMSG_SPACE(sizeof(struct timespec))];
   struct mmsghdr send_msgs[SEND_CHUNK];
   struct iovec send_iov[SEND_CHUNK];
 } batched_socket;
@@ -168,9 +172,15 @@ static void receive_batches (batched_socket *s) {
     for (int i = 0; i < RECEIVE_SLOTS; i++) {
       s->recv_msgs[i].msg_hdr.msg_namelen = sizeof s->recv_addrs[i];
       s->recv_msgs[i].msg_hdr.msg_flags = 0;
+      s->recv_msgs[i].msg_hdr.msg_control = s->recv_control[i];
+      s->recv_msgs[i].msg_hdr.msg_controllen = sizeof s->recv_control[i];
     }
     int n = recvmmsg(s->fd, s->recv_msgs, RECEIVE_SLOTS, MSG_DONTWAIT, NULL);
     if (n <= 0) return; // EAGAIN (drained) or a transient error: the next readability event tries again
+    // The kernel stamps a datagram when it takes it in; how long ago that was is the time it waited in the socket
+    // buffer for this process (an event-loop pause), which must not read as path delay to the rate controller.
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     for (int i = 0; i < n; i++) {
       uint32_t *m = s->meta + i * META_WORDS;
       m[0] = s->recv_msgs[i].msg_len;
@@ -184,6 +194,14 @@ static void receive_batches (batched_socket *s) {
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)a;
         m[1] = ntohs(v6->sin6_port);
         memcpy(&m[2], &v6->sin6_addr, 16);
+      }
+      m[6] = 0;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&s->recv_msgs[i].msg_hdr); c != NULL; c = CMSG_NXTHDR(&s->recv_msgs[i].msg_hdr, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+        struct timespec at;
+        memcpy(&at, CMSG_DATA(c), sizeof at);
+        int64_t age_us = ((int64_t)now.tv_sec - at.tv_sec) * 1000000 + (now.tv_nsec - at.tv_nsec) / 1000;
+        m[6] = age_us <= 0 ? 0 : age_us > UINT32_MAX ? UINT32_MAX : (uint32_t)age_us;
       }
     }
     napi_handle_scope scope;
@@ -240,7 +258,7 @@ static napi_value js_open (napi_env env, napi_callback_info info) {
   size_t meta_length;
   void *meta;
   CALL(env, napi_get_typedarray_info(env, argv[6], &meta_type, &meta_length, &meta, NULL, NULL));
-  if (meta_type != napi_uint32_array || meta_length < RECEIVE_SLOTS * META_WORDS) return throw_usage(env, "receiveMeta must be a Uint32Array of RECEIVE_SLOTS * 6 words");
+  if (meta_type != napi_uint32_array || meta_length < RECEIVE_SLOTS * META_WORDS) return throw_usage(env, "receiveMeta must be a Uint32Array of RECEIVE_SLOTS * META_WORDS words");
   if (arena_bytes < RECEIVE_SLOTS * 1500) return throw_usage(env, "receiveArena is too small");
   if (family != 4 && family != 6) return throw_usage(env, "family must be 4 or 6");
 
@@ -259,6 +277,8 @@ static napi_value js_open (napi_env env, napi_callback_info info) {
     return throw_errno(env, err, "bind");
   }
   set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
+  int on = 1; // receive timestamps (see receive_batches); without them ages are 0 and read time stands in
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
 
   batched_socket *s = calloc(1, sizeof *s);

@@ -22,8 +22,10 @@ export interface BatchedUdpAddon {
 const ADDON_PATH = '../../native/build/batched-udp.node'
 /** Receive slot size (bytes): a Ferry datagram is at most 1472 bytes; a larger foreign one is cut short and fails authentication. */
 const RECEIVE_SLOT_BYTES = 2048
-/** Words of receive metadata per slot: length, port, four address words (batched-udp.c). */
-const META_WORDS = 6
+/** Words of receive metadata per slot: length, port, four address words, microseconds since the kernel took it in (batched-udp.c). */
+const META_WORDS = 7
+/** A kernel timestamp older than this (µs) is not trusted (a clock step); the read time stands in. */
+const MAX_TRUSTED_AGE_US = 10_000_000
 /** Datagrams queued for sending at most; beyond it, while the kernel takes nothing, more are dropped (as a full socket buffer would). */
 const SEND_QUEUE_DATAGRAMS = 2048
 /** Send arena (bytes): room for a full queue of the largest datagrams. */
@@ -106,12 +108,15 @@ export class BatchedDatagramSocket implements DatagramSocket {
     for (let i = 0; i < count; i++) {
       const m = i * META_WORDS
       if (meta[m + 1] !== words[0] || meta[m + 2] !== words[1] || meta[m + 3] !== words[2] || meta[m + 4] !== words[3] || meta[m + 5] !== words[4]) {
-        words.set(meta.subarray(m + 1, m + META_WORDS))
+        words.set(meta.subarray(m + 1, m + 6))
         this.lastSource = { address: this.addon.sourceAddress(this.handle, i), port: meta[m + 1]! }
       }
       const start = i * RECEIVE_SLOT_BYTES
+      // When the kernel took it in, not when we read it: time spent in the socket buffer during an event-loop pause is
+      // ours, not the path's, and must not read as queueing delay (SPEC.md §10).
+      const ageUs = meta[m + 6]!
       // A view, not a copy: valid only during this call, as DatagramHandler says (the next batch overwrites the slot).
-      this.options.onDatagram(this.receiveArena.subarray(start, start + meta[m]!), this.lastSource, receivedMs)
+      this.options.onDatagram(this.receiveArena.subarray(start, start + meta[m]!), this.lastSource, ageUs < MAX_TRUSTED_AGE_US ? receivedMs - ageUs / 1000 : receivedMs)
       if (this.closed) return
     }
   }

@@ -11,7 +11,8 @@ export interface DatagramSource { readonly address: string, readonly port: numbe
 
 /**
  * Called once per received datagram. `datagram` is valid only during the call (the batched socket reuses its memory):
- * copy whatever must outlive it. `receivedMs` is when the datagram was read off the socket (driver clock, ms).
+ * copy whatever must outlive it. `receivedMs` is when the kernel took the datagram in where the socket can tell (the batched
+ * socket: SO_TIMESTAMPNS), else when it was read off the socket (driver clock, ms).
  */
 export type DatagramHandler = (datagram: Buffer, source: DatagramSource, receivedMs: number) => void
 

@@ -137,10 +137,12 @@ export class UdpEndpoint {
 
   /** One datagram off the socket; `msg` is valid only during this call (the session opens it in place and copies what it keeps). */
   private onDatagram (msg: Buffer, source: DatagramSource, clockMs: number): void {
-    // A batch longer than MAX_BATCH_STAMP_MS (a GC pause mid-batch) starts a new stamp: datagrams that arrived during the
-    // pause must not look early, or one sample below the true base delay would inflate every later queueing delay.
-    if (this.batchReceiveMs === undefined || clockMs - this.batchReceiveMs > MAX_BATCH_STAMP_MS) this.batchReceiveMs = clockMs
-    const receivedMs = this.batchReceiveMs
+    // The batched socket stamps each datagram with the kernel's arrival time. node:dgram's are read times: the datagrams
+    // of one poll phase carry the first one's, and a batch longer than MAX_BATCH_STAMP_MS (a GC pause mid-batch) starts a
+    // new stamp: datagrams that arrived during the pause must not look early, or one sample below the true base delay
+    // would inflate every later queueing delay.
+    if (this.socket.io !== 'batched' && (this.batchReceiveMs === undefined || clockMs - this.batchReceiveMs > MAX_BATCH_STAMP_MS)) this.batchReceiveMs = clockMs
+    const receivedMs = this.socket.io === 'batched' ? clockMs : this.batchReceiveMs!
     let entry = this.lastEntry
     const idBytes = this.lastIdBytes
     if (entry === undefined || idBytes === undefined || entry.session.state === 'closed' || msg.length < 9 ||

@@ -97,6 +97,29 @@ describe.each(['batched', 'dgram'] as const)('DatagramSocket (%s)', io => {
   })
 })
 
+describe('batched DatagramSocket receive time', () => {
+  it.skipIf(addon instanceof Error)('stamps a datagram with when the kernel took it in, not when a paused event loop read it', async () => {
+    const stamps: number[] = []
+    const b = await openDatagramSocket({
+      io: 'batched', host: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sendBufferBytes: 1 << 20,
+      onDatagram: (_d, _s, receivedMs) => { stamps.push(receivedMs) }, onWritable: () => {}
+    })
+    opened.push(b)
+    const a = await open('batched', '127.0.0.1')
+    const sentMs = performance.now()
+    a.send(Buffer.from('stamp me'), b.port, '127.0.0.1')
+    a.flush()
+    // The event loop is held for 150 ms: the datagram waits in the socket buffer meanwhile.
+    while (performance.now() - sentMs < 150) { /* busy */ }
+    const heldUntilMs = performance.now()
+    for (let i = 0; i < 100 && stamps.length === 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    expect(stamps).toHaveLength(1)
+    // Loopback delivers within the sendmmsg call: the kernel's stamp is near the send, far before the read.
+    expect(stamps[0]!).toBeLessThan(heldUntilMs - 100)
+    expect(stamps[0]!).toBeGreaterThan(sentMs - 50)
+  })
+})
+
 describe('openDatagramSocket', () => {
   it('rejects an unknown FERRY_UDP_IO with FERRY_PROTOCOL_SOCKET_IO', async () => {
     const before = process.env.FERRY_UDP_IO
