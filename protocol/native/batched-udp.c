@@ -41,6 +41,9 @@ typedef struct {
   uv_poll_t poll;
   int poll_events;
   int closed;
+  /** libuv has closed the poll handle, and JavaScript has let go of the handle: the memory goes when both are true. */
+  int poll_closed;
+  int finalized;
   int wants_writable;
   napi_ref on_batch;
   napi_ref on_writable;
@@ -131,14 +134,19 @@ static batched_socket *unwrap (napi_env env, napi_value value) {
 }
 
 static void on_poll_closed (uv_handle_t *handle) {
-  free(handle->data);
+  batched_socket *s = handle->data;
+  s->poll_closed = 1;
+  if (s->finalized) free(s);
 }
 
-/** Stops polling, closes the descriptor and drops the JavaScript references; the memory goes once libuv has closed the poll. */
+/**
+ * Closes the poll handle, then the descriptor (in that order: libuv unregisters the descriptor number when the handle
+ * closes, and by then a new socket may have been given the same number), and drops the JavaScript references.
+ */
 static void shut (batched_socket *s, int delete_refs) {
   if (s->closed) return;
   s->closed = 1;
-  uv_poll_stop(&s->poll);
+  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
   close(s->fd);
   s->fd = -1;
   if (delete_refs) {
@@ -216,8 +224,9 @@ static void finalize_socket (napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   batched_socket *s = data;
   // Unreachable from JavaScript: a socket that was never closed is closed now. References die with their owner here.
+  s->finalized = 1;
   if (!s->closed) shut(s, 0);
-  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  else if (s->poll_closed) free(s);
 }
 
 static napi_value js_open (napi_env env, napi_callback_info info) {
