@@ -207,7 +207,15 @@ static void receive_batches (batched_socket *s) {
 static void on_poll (uv_poll_t *handle, int status, int events) {
   batched_socket *s = handle->data;
   if (s->closed) return;
-  if (status < 0) return; // a poll error: the next send or close reports what is wrong
+  if (status < 0) {
+    // libuv stops a poll handle on POLLERR (a pending socket error, e.g. an ICMP report): clear it and keep polling,
+    // as a UDP socket carries on after one.
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    uv_poll_start(&s->poll, s->poll_events, on_poll);
+    return;
+  }
   if ((events & UV_WRITABLE) && s->wants_writable) {
     s->wants_writable = 0;
     s->poll_events = UV_READABLE;
