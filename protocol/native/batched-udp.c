@@ -43,6 +43,9 @@ typedef struct {
   uv_poll_t poll;
   int poll_events;
   int closed;
+  /** libuv has closed the poll handle, and JavaScript has let go of the handle: the memory goes when both are true. */
+  int poll_closed;
+  int finalized;
   int wants_writable;
   napi_ref on_batch;
   napi_ref on_writable;
@@ -135,14 +138,19 @@ static batched_socket *unwrap (napi_env env, napi_value value) {
 }
 
 static void on_poll_closed (uv_handle_t *handle) {
-  free(handle->data);
+  batched_socket *s = handle->data;
+  s->poll_closed = 1;
+  if (s->finalized) free(s);
 }
 
-/** Stops polling, closes the descriptor and drops the JavaScript references; the memory goes once libuv has closed the poll. */
+/**
+ * Closes the poll handle, then the descriptor (in that order: libuv unregisters the descriptor number when the handle
+ * closes, and by then a new socket may have been given the same number), and drops the JavaScript references.
+ */
 static void shut (batched_socket *s, int delete_refs) {
   if (s->closed) return;
   s->closed = 1;
-  uv_poll_stop(&s->poll);
+  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
   close(s->fd);
   s->fd = -1;
   if (delete_refs) {
@@ -217,7 +225,15 @@ static void receive_batches (batched_socket *s) {
 static void on_poll (uv_poll_t *handle, int status, int events) {
   batched_socket *s = handle->data;
   if (s->closed) return;
-  if (status < 0) return; // a poll error: the next send or close reports what is wrong
+  if (status < 0) {
+    // libuv stops a poll handle on POLLERR (a pending socket error, e.g. an ICMP report): clear it and keep polling,
+    // as a UDP socket carries on after one.
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    uv_poll_start(&s->poll, s->poll_events, on_poll);
+    return;
+  }
   if ((events & UV_WRITABLE) && s->wants_writable) {
     s->wants_writable = 0;
     s->poll_events = UV_READABLE;
@@ -234,8 +250,9 @@ static void finalize_socket (napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   batched_socket *s = data;
   // Unreachable from JavaScript: a socket that was never closed is closed now. References die with their owner here.
+  s->finalized = 1;
   if (!s->closed) shut(s, 0);
-  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  else if (s->poll_closed) free(s);
 }
 
 static napi_value js_open (napi_env env, napi_callback_info info) {

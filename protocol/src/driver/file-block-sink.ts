@@ -1,6 +1,6 @@
 // Writes received bytes to partial files with positional writes and bounded memory, hashing each integrity block from the bytes it writes (read back only when they are no longer in memory); a file takes its final name only after its SHA-256 checks out.
 import { webcrypto } from 'node:crypto'
-import { close, closeSync, existsSync, fsync, mkdirSync, openSync, read, rename, renameSync, write } from 'node:fs'
+import { close, closeSync, existsSync, fsync, mkdirSync, open as openFile, read, rename, renameSync, write } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
@@ -22,7 +22,8 @@ const SPARE_BLOCK_BUFFERS = 4
 
 interface OpenFile {
   index: number
-  fd: number
+  /** Opened in the thread pool: creating a file can stall for milliseconds (a journal commit), never on the main thread. */
+  fd: Promise<number>
   writesInFlight: number
   idle: Array<() => void>
   /** Set once the file is verified and its descriptor is about to close: a journal flush must leave it alone. */
@@ -65,6 +66,8 @@ export class FileBlockSink implements BlockSink {
   private writeFailures = 0
   private closing = false
   private readonly root: string
+  /** Each entry's final path, checked once when the manifest arrives. */
+  private finalPaths: string[] = []
   readonly sha256Hex = new Map<number, string>()
   /** Per file: bytes on disk, integrity blocks, the in-order whole-file hash (SPEC.md §5.2). */
   private readonly ledgers = new Map<number, BlockLedger>()
@@ -93,7 +96,7 @@ export class FileBlockSink implements BlockSink {
   }
 
   /** Final path of entry `index`, inside the destination folder whatever the manifest says. */
-  finalPath (index: number): string { return this.pathFor(this.entries[index]!.relativePath) }
+  finalPath (index: number): string { return this.finalPaths[index]! }
 
   private pathFor (relativePath: string): string {
     const full = resolve(this.root, validateRelativePath(relativePath))
@@ -103,12 +106,10 @@ export class FileBlockSink implements BlockSink {
 
   open (entries: readonly ManifestEntry[], listener: SinkListener, resume?: SinkResume): SinkRefusal | undefined {
     try {
-      for (const e of entries) this.pathFor(e.relativePath)
-      mkdirSync(this.root, { recursive: true })
-      for (const e of entries) {
-        if (e.kind === 'directory') mkdirSync(this.pathFor(e.relativePath), { recursive: true })
-        else mkdirSync(dirname(this.pathFor(e.relativePath)), { recursive: true })
-      }
+      this.finalPaths = entries.map(e => this.pathFor(e.relativePath))
+      // Each folder once: 10,000 files in 100 folders are 100 mkdir calls, not 10,000.
+      const folders = new Set([this.root, ...entries.map((e, i) => e.kind === 'directory' ? this.finalPaths[i]! : dirname(this.finalPaths[i]!))])
+      for (const folder of folders) mkdirSync(folder, { recursive: true })
     } catch (err) {
       return { code: 'FERRY_PROTOCOL_DESTINATION', message: `cannot prepare the destination folder: ${(err as Error).message}` }
     }
@@ -146,9 +147,7 @@ export class FileBlockSink implements BlockSink {
   private fileFor (index: number): OpenFile {
     let f = this.openFiles.get(index)
     if (f === undefined) {
-      const partial = this.finalPath(index) + PARTIAL_SUFFIX
-      const fd = openSync(partial, this.options.resuming && existsSync(partial) ? 'r+' : 'w+', 0o644)
-      f = { index, fd, writesInFlight: 0, idle: [] }
+      f = { index, fd: openPartial(this.finalPath(index) + PARTIAL_SUFFIX, this.options.resuming), writesInFlight: 0, idle: [] }
       this.openFiles.set(index, f)
     }
     return f
@@ -262,14 +261,14 @@ export class FileBlockSink implements BlockSink {
       }
       if (f.writesInFlight === 0) for (const cb of f.idle.splice(0)) cb()
     }
-    const writeFrom = (offset: number): void => {
-      write(f.fd, buffer, offset, length - offset, position + offset, (err, written) => {
+    const writeFrom = (fd: number, offset: number): void => {
+      write(fd, buffer, offset, length - offset, position + offset, (err, written) => {
         if (err !== null) { done(err); return }
-        if (offset + written < length) writeFrom(offset + written)
+        if (offset + written < length) writeFrom(fd, offset + written)
         else done(null)
       })
     }
-    writeFrom(0)
+    f.fd.then(fd => { writeFrom(fd, 0) }, (err: Error) => { done(err) })
   }
 
   private whenIdle (f: OpenFile): Promise<void> {
@@ -284,8 +283,9 @@ export class FileBlockSink implements BlockSink {
     for (const index of this.assembling.keys()) this.flushFile(index)
     await Promise.all([...this.openFiles.values()].map(async f => {
       await this.whenIdle(f)
+      const fd = await f.fd
       if (f.closed === true) { await f.finalizing; return } // verified meanwhile: fsynced (wait for it) and renamed by verify()
-      const sync = new Promise<void>((resolve, reject) => fsync(f.fd, err => err === null ? resolve() : reject(err)))
+      const sync = new Promise<void>((resolve, reject) => fsync(fd, err => err === null ? resolve() : reject(err)))
       f.syncing = sync.catch(() => {})
       await sync
     }))
@@ -348,7 +348,7 @@ export class FileBlockSink implements BlockSink {
         buffer = Buffer.allocUnsafe(Math.min(INTEGRITY_BLOCK_BYTES, this.entries[index]!.sizeBytes))
         this.readBuffers.set(index, buffer)
       }
-      const bytes = await readFully(f.fd, buffer, start, length)
+      const bytes = await readFully(await f.fd, buffer, start, length)
       this.bytesHashed += bytes.length
       const sha256 = new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes))
       this.reportVerdict(index, block, ledger.consume(block, bytes, sha256))
@@ -391,7 +391,7 @@ export class FileBlockSink implements BlockSink {
         f.closed = true
         // fsync and close in the thread pool: a synchronous fsync per file stalls receiving for milliseconds each
         // (10,000 small files spent most of their time there). A journal flush meanwhile waits for this fsync.
-        const fd = f.fd
+        const fd = await f.fd
         f.finalizing = (async () => {
           await f.syncing
           await new Promise<void>((resolve, reject) => fsync(fd, err => err === null ? resolve() : reject(err)))
@@ -431,13 +431,28 @@ export class FileBlockSink implements BlockSink {
     for (const f of this.openFiles.values()) {
       if (f.closed === true) { await f.finalizing?.catch(() => {}); continue } // verify() closes it
       await this.whenIdle(f).catch(() => {})
-      try { closeSync(f.fd) } catch (_) { /* already closed */ }
+      try { closeSync(await f.fd) } catch (_) { /* already closed, or never opened */ }
     }
     this.openFiles.clear()
     this.assembling.clear()
     this.assemblingOrder.clear()
     this.assemblingBytes = 0
   }
+}
+
+/** Opens (creating it if need be) a partial file in the thread pool; a resume keeps what an earlier run wrote. */
+function openPartial (path: string, resuming: boolean): Promise<number> {
+  const opening = new Promise<number>((resolve, reject) => {
+    const create = (): void => openFile(path, 'w+', 0o644, (err, fd) => err === null ? resolve(fd) : reject(err))
+    if (!resuming) { create(); return }
+    openFile(path, 'r+', (err, fd) => {
+      if (err === null) resolve(fd)
+      else if (err.code === 'ENOENT') create()
+      else reject(err)
+    })
+  })
+  opening.catch(() => {}) // a failure is reported by the write or flush that awaits it
+  return opening
 }
 
 /** Reads [position, position + length) of `fd` into the start of `buf`; shorter only where the file ends. */

@@ -10,8 +10,10 @@ export const SOURCE_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
 const READ_AHEAD_BYTES = 16 * SOURCE_BLOCK_BYTES
 /** Cached bytes at most (~64 MiB): behind the cursor, the oldest blocks are dropped first and re-read if a resend needs them. */
 const MAX_CACHED_BYTES = 64 * SOURCE_BLOCK_BYTES
-/** Sequential reads in flight at once: small files cost an open, a read and a close each, so one at a time left the sender waiting. */
-const MAX_PARALLEL_READS = 4
+/** Sequential reads in flight at once: small files cost an open, a read and a close each, so few at a time left the sender waiting. */
+const MAX_PARALLEL_READS = 16
+/** …as long as they add up to no more than this (bytes): four whole blocks, as many small files as fit. */
+const MAX_PARALLEL_READ_BYTES = 4 * SOURCE_BLOCK_BYTES
 
 export interface SourceFile {
   /** null for folders (nothing to read). */
@@ -47,6 +49,8 @@ export class FileBlockSource implements BlockSource {
   private readerOffset = 0
   /** Sequential reads asked for and not yet hashed, oldest first. */
   private readonly sequential: SequentialRead[] = []
+  /** Bytes the reads in `sequential` cover. */
+  private sequentialBytes = 0
   private readerHash: Hash = createHash('sha256')
   /** The session's new-data cursor (file, offset), from `read` and `advise`. */
   private cursorFile = 0
@@ -112,7 +116,7 @@ export class FileBlockSource implements BlockSource {
   /** Asks for the next blocks while the read-ahead allows, in file order. */
   private pump (): void {
     if (this.closed || this.failed !== undefined) return
-    while (this.readerFile < this.files.length && this.sequential.length < MAX_PARALLEL_READS && this.bytesAhead() < READ_AHEAD_BYTES) {
+    while (this.readerFile < this.files.length && this.sequential.length < MAX_PARALLEL_READS && this.sequentialBytes < MAX_PARALLEL_READ_BYTES && this.bytesAhead() < READ_AHEAD_BYTES) {
       const fileIndex = this.readerFile
       const f = this.files[fileIndex]!
       if (f.absolutePath === null || f.sizeBytes === 0) {
@@ -125,6 +129,7 @@ export class FileBlockSource implements BlockSource {
       const block = Math.floor(this.readerOffset / SOURCE_BLOCK_BYTES)
       const entry: SequentialRead = { fileIndex, block, bytes: undefined }
       this.sequential.push(entry)
+      this.sequentialBytes += Math.min(SOURCE_BLOCK_BYTES, f.sizeBytes - block * SOURCE_BLOCK_BYTES)
       this.readerOffset = Math.min(f.sizeBytes, (block + 1) * SOURCE_BLOCK_BYTES)
       if (this.readerOffset >= f.sizeBytes) { this.readerFile++; this.readerOffset = 0 }
       this.readBlock(fileIndex, block).then(bytes => {
@@ -142,6 +147,7 @@ export class FileBlockSource implements BlockSource {
     while (this.sequential.length > 0 && this.sequential[0]!.bytes !== undefined) {
       const { fileIndex, block, bytes } = this.sequential.shift()!
       const f = this.files[fileIndex]!
+      this.sequentialBytes -= bytes!.length
       loaded = true
       if (f.absolutePath === null) { this.digests.set(fileIndex, createHash('sha256').digest()); continue }
       this.readerHash.update(bytes!)

@@ -1,8 +1,11 @@
 // The UDP driver's public API (SPEC.md §10), used by node/ and cli/. The only part of protocol/ that touches sockets, timers and the clock.
 //
 //   import { UdpEndpoint } from '@ferry/protocol/driver/index'
-//   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1', port: 0, receiveBufferBytes?, sendBufferBytes? })
+//   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1', port: 0, receiveBufferBytes?, sendBufferBytes?, io?: 'batched' | 'dgram' })
 //   endpoint.port                                   // the bound UDP port; one socket, many sessions by connection id
+//   endpoint.io                                     // 'batched' (sendmmsg/recvmmsg addon, protocol/native) or 'dgram' (node:dgram);
+//                                                   // default FERRY_UDP_IO, else batched when the addon is built (SPEC.md §10)
+//   A port in use rejects with FERRY_PROTOCOL_SOCKET_BIND (details.errno 'EADDRINUSE').
 //
 //   endpoint.send(options: SendOptions): RunningTransfer
 //     { connectionId: string /* 16 hex */, secret: Uint8Array /* 32 bytes */, role: 'initiator' | 'responder', remote?: { host, port },
