@@ -3,13 +3,20 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { NamespaceProcess } from '../namespace-process.js'
+import { benchWorkDir } from '../emulator-binary.js'
+import { plainNodeScript } from '../../plain-node-script.js'
 import { addressA, addressB, type WanLab } from '../wan-lab.js'
 import { outcomeWithin } from './process-race.js'
 import type { ToolMeasurement, ToolRun, WanTool } from './wan-tool.js'
 import type { RatePolicy } from '@ferry/protocol/driver/index'
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..')
-const script = join(import.meta.dirname, 'ferry-transfer-process.ts')
+let plainScript: string | undefined
+/** ferry-transfer-process.ts as plain JavaScript on protocol/dist, made once per bench run: both sides run as the product does. */
+function transferScript (): string {
+  plainScript ??= plainNodeScript(join(import.meta.dirname, 'ferry-transfer-process.ts'), join(benchWorkDir, 'ferry-transfer-process'))
+  return plainScript
+}
 /** The receiver's UDP port in namespace B. */
 export const ferryPort = 7101
 
@@ -32,7 +39,7 @@ export interface FerrySideOptions {
 }
 
 function spawnSide (namespace: string, args: string[], options: FerrySideOptions): NamespaceProcess {
-  return new NamespaceProcess(namespace, [process.execPath, '--import', 'tsx', script, '--connection-id', options.session.connectionId, ...args], {
+  return new NamespaceProcess(namespace, [process.execPath, transferScript(), '--connection-id', options.session.connectionId, ...args], {
     cwd: repoRoot,
     env: { ...process.env, FERRY_WAN_SECRET_HEX: options.session.secretHex },
     ...(options.onEvent === undefined ? {} : { onStdoutLine: (line: string) => { if (line.startsWith('{')) options.onEvent!(JSON.parse(line) as FerryEvent) } })

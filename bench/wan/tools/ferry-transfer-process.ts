@@ -1,4 +1,4 @@
-// One side of a Ferry transfer as a real process for the WAN lab (run inside a namespace with `node --import tsx`): binds a UdpEndpoint
+// One side of a Ferry transfer as a real process for the WAN lab (the bench runs it as plain JavaScript on protocol/dist, see ferry-tool.ts): binds a UdpEndpoint
 // and sends or receives through the driver API, printing JSON lines (bound, progress, done, error) on stdout.
 // The control plane is not under test here: the bench hands both sides the connection id (argv) and the session secret (env).
 import '@ferry/protocol/polyfill/promise-with-resolvers'
