@@ -24,6 +24,11 @@ const MANIFEST_REPEAT_MAX_BYTES = 64 * 1427
 const TAIL_COPY_BUDGET = 0.002
 /** Pacing burst allowance (ms of sending at the current rate): lets a driver with 1 ms timers keep the rate (SPEC.md §7.2). */
 export const PACING_BURST_MS = 4
+/**
+ * A poll this late (ms since the previous one) may send what accrued meanwhile, up to this much: an event loop held up
+ * by the scheduler or a GC pause, 10–40 ms on a busy machine, otherwise loses that sending time for good (SPEC.md §7.2).
+ */
+export const PACING_CATCH_UP_MS = 20
 /** Token shortfall tolerated before sending (bytes): absorbs float rounding in the refill. */
 const PACING_SLACK_BYTES = 1
 
@@ -241,8 +246,10 @@ export class SenderSession extends SessionCore {
   protected pollFrame (nowMs: number): Buffer | undefined {
     if (!this.synced) return undefined
     const rate = this.rateController.rateBitsPerSec(nowMs)
-    const capBytes = Math.max(2 * MAX_DATAGRAM_BYTES, (rate / 8) * PACING_BURST_MS / 1000)
-    this.tokensBytes = Math.min(capBytes, this.tokensBytes + (rate / 8) * Math.max(0, nowMs - this.lastRefillMs) / 1000)
+    const elapsedMs = Math.max(0, nowMs - this.lastRefillMs)
+    const capBytes = Math.max(2 * MAX_DATAGRAM_BYTES, (rate / 8) * Math.max(PACING_BURST_MS, Math.min(elapsedMs, PACING_CATCH_UP_MS)) / 1000)
+    // The cap bounds what accrues, never what a catch-up burst still holds: the polls within it come moments apart.
+    this.tokensBytes = Math.min(Math.max(capBytes, this.tokensBytes), this.tokensBytes + (rate / 8) * elapsedMs / 1000)
     this.lastRefillMs = nowMs
     if (this.tokensBytes < MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES || this.waitingForSource) return undefined
     const next = this.nextChunk()
