@@ -64,6 +64,8 @@ export class SenderSession extends SessionCore {
   private readonly sentTimes = new Float64Array(SENT_TIME_RING).fill(-1)
   private readonly sentPns = new Float64Array(SENT_TIME_RING).fill(-1)
   private largestAckedPn = -1
+  /** Whether an acknowledgement of data has given an RTT sample yet (the handshake's may be ambiguous). */
+  private dataRttSampled = false
   readonly stats: SenderStats = { payloadBytesSent: 0, retransmittedBytes: 0, lostBytes: 0 }
 
   constructor (options: SenderSessionOptions) {
@@ -107,6 +109,13 @@ export class SenderSession extends SessionCore {
       const slot = ack.largestPacketNumber & (SENT_TIME_RING - 1)
       if (this.sentPns[slot] === ack.largestPacketNumber) {
         const rtt = nowMs - this.sentTimes[slot]!
+        // The handshake's sample is ambiguous when the hello was retried (any RTT above the first retry delay): the
+        // reply may answer an earlier hello than the one timed. The first sample from data re-seeds the estimator.
+        if (!this.dataRttSampled) {
+          this.dataRttSampled = true
+          this.hasRttSample = false
+          this.minRttMs = Infinity
+        }
         this.onRttSample(rtt - ack.ackDelayMs >= this.minRttMs * 0.9 ? rtt - ack.ackDelayMs : rtt)
       }
     }
@@ -134,7 +143,7 @@ export class SenderSession extends SessionCore {
       this.synced = true
       this.cursor = 0
     }
-    this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.srttMs })
+    this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.dataRttSampled ? this.srttMs : NaN })
     if (this.allAcked && this.synced) this.waitingForSource = false
   }
 
