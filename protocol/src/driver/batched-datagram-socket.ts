@@ -52,6 +52,7 @@ export class BatchedDatagramSocket implements DatagramSocket {
   readonly io = 'batched' as const
   readonly port: number
   readonly receiveBufferBytes: number
+  readonly copiesOnSend = true
   readonly sendBufferBytes: number
   sendDrops = 0
   private readonly handle: object

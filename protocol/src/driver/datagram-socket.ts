@@ -42,11 +42,13 @@ export interface DatagramSocket {
   readonly sendBufferBytes: number
   /** True while the socket should be given nothing more; `onWritable` runs when that ends. */
   readonly blocked: boolean
+  /** True when send() copies the datagram before it returns: the caller may then reuse its memory at once. */
+  readonly copiesOnSend: boolean
   /** Datagrams dropped on the way out because the queue was full or the destination could not be resolved. */
   readonly sendDrops: number
   /**
-   * Queues one datagram for `host:port`, sent at the latest by the next flush(). The socket may hold on to `datagram`
-   * until it is sent: do not change it. Throws FERRY_PROTOCOL_SOCKET_CLOSED after close().
+   * Queues one datagram for `host:port`, sent at the latest by the next flush(). Unless `copiesOnSend`, the socket
+   * holds on to `datagram` until it is sent: do not change it. Throws FERRY_PROTOCOL_SOCKET_CLOSED after close().
    */
   send (datagram: Uint8Array, port: number, host: string): void
   /** Hands everything queued to the kernel (call at the end of each burst). */
