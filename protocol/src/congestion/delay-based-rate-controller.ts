@@ -16,6 +16,8 @@ export interface RateControlTunables {
   startRateWindowMs: number
   /** Upper bound of that correction (ratio): Ferry's header overhead (3 %) plus 5 % loss, with a little room. */
   maxStartServedCorrection: number
+  /** The first fast start's loss rate seeds the random-loss floor once its reports resolved this many bytes (bytes). */
+  lossSeedMinBytes: number
   /** Longest drain after the fast start (RTTs), whatever the excess estimate says. */
   maxDrainRtts: number
   /** Fast start: rate growth factor per RTT while no queue forms (×/RTT). */
@@ -116,7 +118,8 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   pathStartFraction: 1,
   pathConfirmFraction: 0.9,
   startRateWindowMs: 25,
-  maxStartServedCorrection: 1.1,
+  maxStartServedCorrection: 1.15,
+  lossSeedMinBytes: 4_000_000,
   maxDrainRtts: 4,
   startGrowthPerRtt: 4,
   startExitQueueDelayMs: 4,
@@ -236,6 +239,9 @@ export class DelayBasedRateController implements RateController {
    * the report is the correction the overhead (§3.4) and loss (§3.3) estimates have not learned yet (ratio).
    */
   private startServedCorrection = 1
+  /** Bytes acknowledged and declared lost by the reports of the first fast start while no queue had formed (§3.3). */
+  private startAckedBytes = 0
+  private startLostBytes = 0
   /** Until this time (ms) the queue readings still show the start's overshoot, which the drain already removed: steady holds the served rate. */
   private drainEchoUntilMs = -Infinity
   /** A report has carried a receive rate: the fast start grows only on feedback from data. */
@@ -424,11 +430,15 @@ export class DelayBasedRateController implements RateController {
       const ratio = this.sendHistory.sentBy(report.nowMs - this.rttMs) / this.resolvedBytes
       if (Number.isFinite(ratio)) this.overheadRatio = Math.min(t.maxOverheadRatio, Math.max(1, ratio))
     }
-    const served = this.overheadRatio * this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
+    // In steady state, until the loss floor is learned (§3.3), the start's correction stands in for it and for any
+    // overhead not yet learned (the start and drain apply it themselves).
+    const unlearned = this.learnedWindows === 0 && this.phase !== 'start' && this.phase !== 'drain' ? Math.max(1, this.startServedCorrection / this.overheadRatio) : 1
+    const served = unlearned * this.overheadRatio * this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
     this.recordServed(served, report.nowMs)
     switch (this.phase) {
       case 'start':
         if (reportQueueDelayMs > t.startExitQueueDelayMs) {
+          this.seedLossEstimate()
           const exitServed = served * this.startServedCorrection
           this.phase = 'drain'
           this.drainUntilMs = report.nowMs + this.drainMs(exitServed, report.nowMs)
@@ -437,12 +447,17 @@ export class DelayBasedRateController implements RateController {
           this.rate = this.clamp(exitServed * t.drainFactor)
         } else if (this.dataFeedback) {
           this.learnStartCorrection(served, report.nowMs)
+          if (!this.restarted) {
+            this.startAckedBytes += report.ackedBytes
+            this.startLostBytes += report.lostBytes
+          }
           // Grow in time, not per report, so the report interval does not change the growth (spec §2.1); only on
           // feedback from data: reports before it (the receiver's sync) say nothing about the path.
-          const growth = this.restarted ? t.restartGrowthPerRtt : t.startGrowthPerRtt
-          let next = this.rate * Math.pow(growth, Math.min(dtMs, this.rttMs) / this.rttMs)
-          // A known path rate is a ceiling until the receiver confirms it: a belief too high costs one RTT, not more.
+          // A known path rate is a ceiling until the receiver confirms it (a belief too high costs one RTT, not more);
+          // past it the start grows as gently as a restart: the bottleneck is likely near.
           const path = this.current.pathBitsPerSec
+          const growth = this.restarted || path !== undefined ? t.restartGrowthPerRtt : t.startGrowthPerRtt
+          let next = this.rate * Math.pow(growth, Math.min(dtMs, this.rttMs) / this.rttMs)
           if (path !== undefined && !this.restarted && served < t.pathConfirmFraction * path) next = Math.min(next, Math.max(this.rate, path))
           this.rate = this.clamp(next)
         }
@@ -586,6 +601,17 @@ export class DelayBasedRateController implements RateController {
     // the receiver's) is low for reasons that are not the path's (spec §4.1). Not in competitive mode (§4.4).
     const ceilingBase = nowMs >= this.capUntilMs && policy !== 'low' ? Math.max(ceilingServed, this.filteredServed()) : ceilingServed
     this.rate = this.clamp(Math.min(next, Math.max(ceilingBase, this.current.minBitsPerSec) * t.maxRateOverReceive))
+  }
+
+  /**
+   * The first fast start's losses before any queue formed cannot be overflow: they are the path's random loss, and
+   * they seed its floor (§3.3), so steady state does not run short of it for the three RTTs of its first windows.
+   */
+  private seedLossEstimate (): void {
+    const total = this.startAckedBytes + this.startLostBytes
+    if (this.restarted || this.learnedWindows > 0 || total < this.tun.lossSeedMinBytes) return
+    this.lossEstimate = Math.min(this.tun.maxLossEstimate, this.startLostBytes / total)
+    this.learnedWindows = 1
   }
 
   /** See `startServedCorrection`: our send rate over the receiver's rate window one RTT ago ÷ this report's served rate. */
