@@ -4,6 +4,12 @@ import { MAX_PAYLOAD_BYTES, MAX_DATAGRAM_BYTES } from '../../protocol/src/wire/d
 import type { RatePolicy } from '../../protocol/src/congestion/rate-controller.js'
 import { evaluateGoals } from './goals.js'
 
+/**
+ * `fair` flows are told the link's rate (RateSettings.pathBitsPerSec), as a user who knows their link says so: their
+ * fast start paces the first RTT at half of it (spec-rate-control.md §2.1). `low` flows start at the cautious default.
+ */
+const KNOWN_PATH = true
+
 /** IPv4 + UDP bytes per datagram on a 1500-byte MTU path. */
 const IP_UDP_BYTES = 28
 /** Payload bytes ÷ wire bytes of a full datagram on a 1500-byte MTU (Ferry header + data frame header + AEAD tag + 28 bytes IP/UDP). */
@@ -112,7 +118,7 @@ function singleFlow (name: string, capacityMbps: number, rttMs: number, lossPct:
   const capacity = capacityMbps * 1e6
   const result = simulate({
     capacityBitsPerSec: capacity, rttMs, lossRate: lossPct / 100, seed: capacityMbps * 1000 + rttMs * 10 + lossPct, stalls,
-    flows: [{ entries: file(bytes), rate: { policy: 'fair', targetBitsPerSec: capacity * 2, minBitsPerSec: 1e6 } }]
+    flows: [{ entries: file(bytes), rate: { policy: 'fair', targetBitsPerSec: capacity * 2, minBitsPerSec: 1e6, ...(KNOWN_PATH ? { pathBitsPerSec: capacity } : {}) } }]
   })
   const wallSeconds = (performance.now() - t0) / 1000
   const cpuSeconds = cpuSince(cpu0)
@@ -141,7 +147,7 @@ function twoFlows (name: string, policies: [RatePolicy, RatePolicy], secondStart
   const capacity = capacityMbps * 1e6
   const result = simulate({
     capacityBitsPerSec: capacity, rttMs, seed: 77,
-    flows: policies.map((policy, i) => ({ startMs: i === 0 ? 0 : secondStartMs, entries: file(bytesEach), rate: { policy, targetBitsPerSec: capacity * 2, minBitsPerSec: 0.5e6 } }))
+    flows: policies.map((policy, i) => ({ startMs: i === 0 ? 0 : secondStartMs, entries: file(bytesEach), rate: { policy, targetBitsPerSec: capacity * 2, minBitsPerSec: 0.5e6, ...(policy === 'low' || !KNOWN_PATH ? {} : { pathBitsPerSec: capacity }) } }))
   })
   const wallSeconds = (performance.now() - t0) / 1000
   const cpuSeconds = cpuSince(cpu0)

@@ -3,7 +3,8 @@
 //
 // JavaScript API (wrapped by protocol/src/driver/batched-datagram-socket.ts, which maps errors to FerryError codes):
 //   open(family 4|6, host, port, receiveBufferBytes, sendBufferBytes, receiveArena: Buffer, receiveMeta: Uint32Array,
-//        onBatch: (count) => void, onWritable: () => void) -> handle
+//        onBatch: (count) => void, onWritable: () => void, gso: boolean) -> handle
+//     gso: send runs of equal-size datagrams as one UDP GSO message (UDP_SEGMENT), falling back by itself if refused.
 //     receiveArena holds RECEIVE_SLOTS slots of its length / RECEIVE_SLOTS bytes; receiveMeta holds META_WORDS words a slot:
 //     [length, port, address word 0..3, age]: age = microseconds since the kernel took the datagram in (SO_TIMESTAMPNS),
 //     0 when the kernel gave no timestamp. Both are written before onBatch(count) and reused after it returns.
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +35,11 @@
 #define RECEIVE_BATCHES_PER_EVENT 8
 /** Words of receiveMeta per slot: length, port, four address words, age in microseconds. */
 #define META_WORDS 7
-/** Datagrams per sendmmsg call (the kernel caps vlen at UIO_MAXIOV, 1024). */
+/** Messages per sendmmsg call (the kernel caps vlen at UIO_MAXIOV, 1024). */
 #define SEND_CHUNK 256
+/** UDP GSO: datagrams per message (the kernel's UDP_MAX_SEGMENTS is 64 before Linux 6.9) and bytes per message (< 64 KiB). */
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_BYTES 60000
 
 typedef struct {
   napi_env env;
@@ -62,6 +67,10 @@ typedef struct {
   char recv_control[RECEIVE_SLOTS][CMSG_SPACE(sizeof(struct timespec))];
   struct mmsghdr send_msgs[SEND_CHUNK];
   struct iovec send_iov[SEND_CHUNK];
+  char send_control[SEND_CHUNK][CMSG_SPACE(sizeof(uint16_t))];
+  uint32_t send_segments[SEND_CHUNK];
+  /** Whether sends use UDP GSO (UDP_SEGMENT); cleared for good the first time the kernel refuses it. */
+  int gso;
 } batched_socket;
 
 static const char *errno_name (int err) {
@@ -256,10 +265,12 @@ static void finalize_socket (napi_env env, void *data, void *hint) {
 }
 
 static napi_value js_open (napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 9) return throw_usage(env, "open needs 9 arguments");
+  if (argc < 10) return throw_usage(env, "open needs 10 arguments");
+  bool gso;
+  CALL(env, napi_get_value_bool(env, argv[9], &gso));
   int32_t family, port, rcvbuf, sndbuf;
   char host[64];
   size_t host_len;
@@ -303,6 +314,7 @@ static napi_value js_open (napi_env env, napi_callback_info info) {
   s->env = env;
   s->fd = fd;
   s->family = family;
+  s->gso = gso ? 1 : 0;
   s->arena = arena;
   s->slot_bytes = arena_bytes / RECEIVE_SLOTS;
   s->meta = meta;
@@ -398,33 +410,63 @@ static napi_value js_send (napi_env env, napi_callback_info info) {
 
   uint32_t done = 0;
   while (done < count) {
-    uint32_t chunk = count - done < SEND_CHUNK ? count - done : SEND_CHUNK;
-    for (uint32_t i = 0; i < chunk; i++) {
-      uint32_t start = offsets[first + done + i], end = offsets[first + done + i + 1];
+    // Each message is one datagram, or with UDP GSO a run of equal-size datagrams (the last may be shorter) that the
+    // kernel cuts apart: one trip through the stack for up to GSO_MAX_SEGMENTS datagrams.
+    uint32_t messages = 0, planned = done;
+    while (messages < SEND_CHUNK && planned < count) {
+      uint32_t start = offsets[first + planned], end = offsets[first + planned + 1];
       if (end < start || end > arena_bytes) return throw_usage(env, "a datagram lies outside the arena");
-      s->send_iov[i].iov_base = arena + start;
-      s->send_iov[i].iov_len = end - start;
-      struct msghdr *h = &s->send_msgs[i].msg_hdr;
-      memset(h, 0, sizeof *h);
-      h->msg_name = &dest;
-      h->msg_namelen = dest_len;
-      h->msg_iov = &s->send_iov[i];
-      h->msg_iovlen = 1;
+      uint32_t segment = end - start, segments = 1;
+      if (s->gso) {
+        while (planned + segments < count && segments < GSO_MAX_SEGMENTS) {
+          uint32_t next = offsets[first + planned + segments + 1] - offsets[first + planned + segments];
+          if (next > segment || (uint64_t)(end - start) + next > GSO_MAX_BYTES) break;
+          end += next;
+          segments++;
+          if (next < segment) break; // a shorter datagram can only end a run
+        }
+      }
+      struct mmsghdr *m = &s->send_msgs[messages];
+      memset(&m->msg_hdr, 0, sizeof m->msg_hdr);
+      s->send_iov[messages].iov_base = arena + start;
+      s->send_iov[messages].iov_len = end - start;
+      m->msg_hdr.msg_name = &dest;
+      m->msg_hdr.msg_namelen = dest_len;
+      m->msg_hdr.msg_iov = &s->send_iov[messages];
+      m->msg_hdr.msg_iovlen = 1;
+      if (segments > 1) {
+        char *control = s->send_control[messages];
+        memset(control, 0, CMSG_SPACE(sizeof(uint16_t)));
+        m->msg_hdr.msg_control = control;
+        m->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m->msg_hdr);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t size = (uint16_t)segment;
+        memcpy(CMSG_DATA(c), &size, sizeof size);
+      }
+      s->send_segments[messages] = segments;
+      planned += segments;
+      messages++;
     }
-    int n = sendmmsg(s->fd, s->send_msgs, chunk, MSG_DONTWAIT);
+    int n = sendmmsg(s->fd, s->send_msgs, messages, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
       if (errno == EINTR) continue;
       if (errno == EBADF) return throw_errno(env, errno, "send");
+      if (s->send_segments[0] > 1) {
+        // The path or the kernel takes no GSO (EINVAL when a segment exceeds the device MTU, EIO without checksum
+        // offload, ENOPROTOOPT on old kernels): send datagram by datagram from now on.
+        s->gso = 0;
+        continue;
+      }
       // This datagram cannot go (too large, no route): drop it as a lost datagram, as node:dgram would, and go on.
       done++;
       continue;
     }
-    done += (uint32_t)n;
-    if ((uint32_t)n < chunk) {
-      // The kernel stopped early: the next datagram meets the error on its own call, or EAGAIN ends the batch.
-      continue;
-    }
+    for (int i = 0; i < n; i++) done += s->send_segments[i];
+    // Fewer messages than asked: the next call meets the error on its own, or EAGAIN ends the batch.
   }
   napi_value out;
   napi_create_uint32(env, done, &out);

@@ -1,12 +1,25 @@
 // Ferry's rate controller: paces from the receiver's measured receive rate and the queueing delay it sees, so random loss never slows it and flows sharing a bottleneck converge to equal shares (spec-rate-control.md).
 import { FerryError } from '../errors/ferry-error.js'
 import { BaseDelayTracker } from './base-delay-tracker.js'
+import { SendHistory } from './send-history.js'
 import type { RateController, RatePolicy, RateSettings, ReceiverReport } from './rate-controller.js'
 
 /** Every tunable, with its unit; defaults in `defaultRateControlTunables` (reasons in spec-rate-control.md §5). */
 export interface RateControlTunables {
   /** Pacing rate of a fresh controller before any report (bits/s), clamped into [min, target]. */
   startBitsPerSec: number
+  /** With a known path rate (RateSettings.pathBitsPerSec), the first RTT paces at this fraction of it (ratio). */
+  pathStartFraction: number
+  /** …and the start grows beyond the path rate only once a served rate of this fraction of it confirms it (ratio). */
+  pathConfirmFraction: number
+  /** Window over which the fast start compares its send rate with a report's served rate (ms): about a receiver's rate window. */
+  startRateWindowMs: number
+  /** Upper bound of that correction (ratio): Ferry's header overhead (3 %) plus 5 % loss, with a little room. */
+  maxStartServedCorrection: number
+  /** The first fast start's loss rate seeds the random-loss floor once its reports resolved this many bytes (bytes). */
+  lossSeedMinBytes: number
+  /** Longest drain after the fast start (RTTs), whatever the excess estimate says. */
+  maxDrainRtts: number
   /** Fast start: rate growth factor per RTT while no queue forms (×/RTT). */
   startGrowthPerRtt: number
   /** Growth per RTT when the fast start is re-entered after a long-empty queue (×/RTT). */
@@ -105,6 +118,12 @@ export interface RateControlTunables {
 
 export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.freeze({
   startBitsPerSec: 4_000_000,
+  pathStartFraction: 1,
+  pathConfirmFraction: 0.9,
+  startRateWindowMs: 25,
+  maxStartServedCorrection: 1.15,
+  lossSeedMinBytes: 4_000_000,
+  maxDrainRtts: 4,
   startGrowthPerRtt: 4,
   startExitQueueDelayMs: 4,
   restartGrowthPerRtt: 2,
@@ -187,7 +206,9 @@ function checkSettings (settings: RateSettings): RateSettings {
   if (!policies.includes(settings.policy)) throw new FerryError('FERRY_RATE_SETTINGS', `unknown rate policy ${String(settings.policy)}`)
   if (!(settings.minBitsPerSec > 0) || !Number.isFinite(settings.minBitsPerSec)) throw new FerryError('FERRY_RATE_SETTINGS', 'minBitsPerSec must be a positive number')
   if (!(settings.targetBitsPerSec >= settings.minBitsPerSec) || !Number.isFinite(settings.targetBitsPerSec)) throw new FerryError('FERRY_RATE_SETTINGS', 'targetBitsPerSec must be a finite number ≥ minBitsPerSec')
-  return Object.freeze({ policy: settings.policy, targetBitsPerSec: settings.targetBitsPerSec, minBitsPerSec: settings.minBitsPerSec })
+  const path = settings.pathBitsPerSec
+  if (path !== undefined && (!(path > 0) || !Number.isFinite(path))) throw new FerryError('FERRY_RATE_SETTINGS', 'pathBitsPerSec must be a positive number')
+  return Object.freeze({ policy: settings.policy, targetBitsPerSec: settings.targetBitsPerSec, minBitsPerSec: settings.minBitsPerSec, ...(path === undefined ? {} : { pathBitsPerSec: path }) })
 }
 
 /**
@@ -209,6 +230,27 @@ export class DelayBasedRateController implements RateController {
   private lastReportMs: number | undefined
   private lastLowHalvingMs = -Infinity
   private rttMs = 100
+  /** Cumulative bytes sent over the last two RTTs: sizes the drain (§2.2) and tells in-flight bytes for the overhead (§3.4). */
+  private readonly sendHistory = new SendHistory()
+  /** When the current fast start began (ms): a drain counts the excess sent since then at most. */
+  private startBeganMs = -Infinity
+  /** The drain after the fast start lasts until this time (ms) at most, and began at `drainBeganMs`. */
+  private drainUntilMs = -Infinity
+  private drainBeganMs = -Infinity
+  /** What the bottleneck served us when the fast start found the queue (bits/s): the rate to resume at after the drain. */
+  private startExitServed = 0
+  /**
+   * In the fast start with no queue the bottleneck passes all we send: the rate we sent an RTT ago ÷ the served rate of
+   * the report is the correction the overhead (§3.4) and loss (§3.3) estimates have not learned yet (ratio).
+   */
+  private startServedCorrection = 1
+  /** Bytes acknowledged and declared lost by the reports of the first fast start while no queue had formed (§3.3). */
+  private startAckedBytes = 0
+  private startLostBytes = 0
+  /** Until this time (ms) the queue readings still show the start's overshoot, which the drain already removed: steady holds the served rate. */
+  private drainEchoUntilMs = -Infinity
+  /** A report has carried a receive rate: the fast start grows only on feedback from data. */
+  private dataFeedback = false
   private windowStartMs = -Infinity
   private windowAckedBytes = 0
   private windowLostBytes = 0
@@ -249,9 +291,9 @@ export class DelayBasedRateController implements RateController {
     this.tun = { ...defaultRateControlTunables, ...options.tunables }
     this.base = new BaseDelayTracker({ bucketMs: this.tun.baseBucketMs, bucketCount: this.tun.baseBucketCount })
     this.phase = this.current.policy === 'fixed' ? 'fixed' : 'start'
-    this.rate = this.current.policy === 'fixed' ? this.current.targetBitsPerSec : this.clamp(this.tun.startBitsPerSec)
+    this.rate = this.current.policy === 'fixed' ? this.current.targetBitsPerSec : this.clamp(this.startRate())
     this.lastReportMs = undefined
-    void options.nowMs
+    this.startBeganMs = options.nowMs
   }
 
   get settings (): RateSettings {
@@ -269,6 +311,7 @@ export class DelayBasedRateController implements RateController {
       // Leaving fixed: probe from the fixed rate as a gentle fast start (spec §2.3); it stops at the first queue.
       this.phase = 'start'
       this.restarted = true
+      this.startBeganMs = nowMs
       this.rate = this.clamp(this.rate)
     } else {
       this.rate = this.clamp(this.rate)
@@ -276,9 +319,10 @@ export class DelayBasedRateController implements RateController {
     void nowMs
   }
 
-  onPacketSent (sizeBytes: number, _nowMs: number): void {
+  onPacketSent (sizeBytes: number, nowMs: number): void {
     this.sentBytes += sizeBytes
     if (sizeBytes > this.packetBytes) this.packetBytes = sizeBytes
+    this.sendHistory.record(nowMs, this.sentBytes)
   }
 
   onReport (input: ReceiverReport): void {
@@ -308,6 +352,7 @@ export class DelayBasedRateController implements RateController {
     if (this.phase === 'steady') this.reportIntervalMs += (reportDtMs - this.reportIntervalMs) / 16
     else if (!firstReport) this.reportIntervalMs += (Math.min(dtMs, this.rttMs) - this.reportIntervalMs) / 4
     if (Number.isFinite(report.receiveRateBitsPerSec) && report.receiveRateBitsPerSec >= 0) this.receiveRate = report.receiveRateBitsPerSec
+    if (this.receiveRate > 0) this.dataFeedback = true
 
     // Queueing delay: the smallest sample of the reports of the last `queueFilterMs` of report time, above the base
     // (spec §3.1). The minimum filters jitter and stalls: datagrams read in a burst after a receiver stall waited in
@@ -378,28 +423,49 @@ export class DelayBasedRateController implements RateController {
       this.windowAckedBytes = 0
       this.windowLostBytes = 0
     }
+    this.sendHistory.forgetBefore(report.nowMs - 2 * this.rttMs)
     if (report.ackedBytes > 0) this.resolvedBytes += report.ackedBytes
     if (report.lostBytes > 0) this.resolvedBytes += report.lostBytes
     if (this.phase === 'fixed') return
 
     // Wire overhead (spec §3.4): the receiver may count payload while we pace datagrams; the ratio of what we put on
     // the wire to what reports resolved (acked + lost), less what is still in flight, converts one into the other.
-    if (this.resolvedBytes >= t.overheadMinResolvedBytes) {
-      const inFlightBytes = this.rate * this.rttMs / 8000
-      const ratio = (this.sentBytes - inFlightBytes) / this.resolvedBytes
+    // Learned in steady state only: in the fast start and its drain the bytes of the last RTT are a large, fast-changing
+    // part of the total and the reports lag them, which skews the ratio by tens of percent.
+    if (this.resolvedBytes >= t.overheadMinResolvedBytes && this.phase === 'steady' && report.nowMs >= this.drainEchoUntilMs) {
+      const ratio = this.sendHistory.sentBy(report.nowMs - this.rttMs) / this.resolvedBytes
       if (Number.isFinite(ratio)) this.overheadRatio = Math.min(t.maxOverheadRatio, Math.max(1, ratio))
     }
-    const served = this.overheadRatio * this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
+    // In steady state, until the loss floor is learned (§3.3), the start's correction stands in for it and for any
+    // overhead not yet learned (the start and drain apply it themselves).
+    const unlearned = this.learnedWindows === 0 && this.phase !== 'start' && this.phase !== 'drain' ? Math.max(1, this.startServedCorrection / this.overheadRatio) : 1
+    const served = unlearned * this.overheadRatio * this.receiveRate / (1 - Math.min(this.lossEstimate, t.maxLossEstimate))
     this.recordServed(served, report.nowMs)
     switch (this.phase) {
       case 'start':
         if (reportQueueDelayMs > t.startExitQueueDelayMs) {
+          this.seedLossEstimate()
+          const exitServed = served * this.startServedCorrection
           this.phase = 'drain'
-          this.rate = this.clamp(served * t.drainFactor)
-        } else {
-          // Grow in time, not per report, so the report interval does not change the growth (spec §2.1).
-          const growth = this.restarted ? t.restartGrowthPerRtt : t.startGrowthPerRtt
-          this.rate = this.clamp(this.rate * Math.pow(growth, Math.min(dtMs, this.rttMs) / this.rttMs))
+          this.drainUntilMs = report.nowMs + this.drainMs(exitServed, report.nowMs)
+          this.drainBeganMs = report.nowMs
+          this.startExitServed = exitServed
+          this.rate = this.clamp(exitServed * t.drainFactor)
+        } else if (this.dataFeedback) {
+          this.learnStartCorrection(served, report.nowMs)
+          if (!this.restarted) {
+            this.startAckedBytes += report.ackedBytes
+            this.startLostBytes += report.lostBytes
+          }
+          // Grow in time, not per report, so the report interval does not change the growth (spec §2.1); only on
+          // feedback from data: reports before it (the receiver's sync) say nothing about the path.
+          // A known path rate is a ceiling until the receiver confirms it (a belief too high costs one RTT, not more);
+          // past it the start grows as gently as a restart: the bottleneck is likely near.
+          const path = this.current.pathBitsPerSec
+          const growth = this.restarted || path !== undefined ? t.restartGrowthPerRtt : t.startGrowthPerRtt
+          let next = this.rate * Math.pow(growth, Math.min(dtMs, this.rttMs) / this.rttMs)
+          if (path !== undefined && !this.restarted && served < t.pathConfirmFraction * path) next = Math.min(next, Math.max(this.rate, path))
+          this.rate = this.clamp(next)
         }
         return
       case 'probe':
@@ -407,26 +473,41 @@ export class DelayBasedRateController implements RateController {
         this.phase = 'steady'
         break
       case 'drain': {
-        // Stop draining one base RTT early: what is already in flight at the lower rate drains the rest (spec §2.2).
-        // `low` drains all the way to its yield threshold, so it does not later take its own queue for a competitor.
-        const drainedMs = this.current.policy === 'low' ? t.lowYieldQueueDelayMs : Math.max(t.startExitQueueDelayMs, (1 - t.drainFactor) * this.minRttMs)
-        if (q <= drainedMs) {
+        // Drain for as long as it takes to remove the start's excess (spec §2.2), or, once the reports reflect the
+        // drain (an RTT after it began; before that they still show the queue growing), until the queue is low enough
+        // that what is in flight at the lower rate drains the rest: the bottleneck may have dropped much of the excess.
+        // `low` also drains all the way to its yield threshold, so it does not later take its own queue for a competitor.
+        // A report speaks of a datagram sent one base RTT plus its queueing delay ago.
+        const feedbackLagMs = (Number.isFinite(this.minRttMs) ? this.minRttMs : this.rttMs) + Math.max(0, q)
+        const reflected = report.nowMs >= this.drainBeganMs + feedbackLagMs
+        const drainedMs = Math.max(t.startExitQueueDelayMs, (1 - t.drainFactor) * this.minRttMs)
+        const done = report.nowMs >= this.drainUntilMs || (reflected && q <= drainedMs)
+        if (done && (this.current.policy !== 'low' || q <= t.lowYieldQueueDelayMs)) {
           this.phase = 'steady'
           this.steadySinceMs = report.nowMs
-          this.rate = this.clamp(served)
+          // A drain that emptied the queue measured less than the bottleneck serves: resume at what it served then.
+          this.rate = this.clamp(Math.max(served, this.startExitServed))
           // Losses reported in the next two RTTs (the RTT still counts the start's queue) are the fast start's own
           // overshoot, a restart's included: judge loss afresh after that.
           this.windowStartMs = report.nowMs + 2 * this.rttMs
           this.windowAckedBytes = 0
           this.windowLostBytes = 0
           this.nextProbeMs = report.nowMs + t.baseProbeIntervalMs
+          // Only a drain that removed something has an echo to pass over.
+          if (this.drainUntilMs > this.drainBeganMs) this.drainEchoUntilMs = report.nowMs + feedbackLagMs
           return
         }
-        this.rate = this.clamp(served * t.drainFactor)
+        this.rate = this.clamp(served * this.startServedCorrection * t.drainFactor)
         return
       }
       default:
         break
+    }
+    if (report.nowMs < this.drainEchoUntilMs && this.current.policy !== 'low') {
+      // The reports of the RTT after the drain still carry the start's queue, already drained: reacting to it again
+      // would cut the rate twice for one overshoot (spec §2.2).
+      this.rate = this.clamp(Math.max(served, this.startExitServed))
+      return
     }
     if (congestion && this.phase === 'steady') {
       // A loss-based competitor fills the queue: back off as TCP would, and hold the cut for one RTT so the reports
@@ -520,6 +601,7 @@ export class DelayBasedRateController implements RateController {
       if (policy !== 'low' && nowMs - this.emptySinceMs >= Math.max(t.restartAfterEmptyRtts * this.rttMs, t.restartAfterEmptyMinMs) && nowMs >= this.capUntilMs) {
         this.phase = 'start'
         this.restarted = true
+        this.startBeganMs = nowMs
         this.emptySinceMs = undefined
       }
     } else {
@@ -529,6 +611,30 @@ export class DelayBasedRateController implements RateController {
     // the receiver's) is low for reasons that are not the path's (spec §4.1). Not in competitive mode (§4.4).
     const ceilingBase = nowMs >= this.capUntilMs && policy !== 'low' ? Math.max(ceilingServed, this.filteredServed()) : ceilingServed
     this.rate = this.clamp(Math.min(next, Math.max(ceilingBase, this.current.minBitsPerSec) * t.maxRateOverReceive))
+  }
+
+  /**
+   * The first fast start's losses before any queue formed cannot be overflow: they are the path's random loss, and
+   * they seed its floor (§3.3), so steady state does not run short of it for the three RTTs of its first windows.
+   */
+  private seedLossEstimate (): void {
+    const total = this.startAckedBytes + this.startLostBytes
+    if (this.restarted || this.learnedWindows > 0 || total < this.tun.lossSeedMinBytes) return
+    this.lossEstimate = Math.min(this.tun.maxLossEstimate, this.startLostBytes / total)
+    this.learnedWindows = 1
+  }
+
+  /** See `startServedCorrection`: our send rate over the receiver's rate window one RTT ago ÷ this report's served rate. */
+  private learnStartCorrection (servedBitsPerSec: number, nowMs: number): void {
+    const t = this.tun
+    const toMs = nowMs - this.rttMs
+    const fromMs = toMs - t.startRateWindowMs
+    if (fromMs < this.startBeganMs || !(servedBitsPerSec > 0)) return
+    const sentBitsPerSec = 8000 * (this.sendHistory.sentBy(toMs) - this.sendHistory.sentBy(fromMs)) / t.startRateWindowMs
+    const correction = sentBitsPerSec / servedBitsPerSec
+    // More than overhead and loss explain: the bottleneck is already shared or full (the base we measured holds another
+    // flow's queue), and the difference is not ours to add.
+    if (Number.isFinite(correction)) this.startServedCorrection = correction > t.maxStartServedCorrection ? 1 : Math.max(1, correction)
   }
 
   /** Keeps the served samples of the last `servedWindowRtts` RTTs, each with the pacing rate it was measured under. */
@@ -548,6 +654,27 @@ export class DelayBasedRateController implements RateController {
       if (sample.rateBitsPerSec > maxRate) maxRate = sample.rateBitsPerSec
     }
     return Math.min(maxServed, maxRate)
+  }
+
+  /** The first pacing rate (spec §2.1): a fraction of the path's rate when the caller knows it, else the cautious default. */
+  private startRate (): number {
+    const path = this.current.pathBitsPerSec
+    return path === undefined ? this.tun.startBitsPerSec : Math.max(this.tun.startBitsPerSec, this.tun.pathStartFraction * path)
+  }
+
+  /**
+   * How long to drain after the fast start (ms, spec §2.2): the bytes sent over the last RTT beyond what the bottleneck
+   * serves in an RTT are the overshoot still on its way into the queue; pacing at `drainFactor` × served removes them
+   * at (1 − drainFactor) × served. A standing queue someone else keeps is not counted: it was there before.
+   */
+  private drainMs (servedBitsPerSec: number, nowMs: number): number {
+    const t = this.tun
+    const maxMs = t.maxDrainRtts * this.rttMs
+    if (!(servedBitsPerSec > 0)) return maxMs
+    // A start shorter than an RTT (a restart) counts from its beginning: before it the rate was the steady law's.
+    const fromMs = Math.max(nowMs - this.rttMs, this.startBeganMs)
+    const excessBits = 8 * (this.sentBytes - this.sendHistory.sentBy(fromMs)) - servedBitsPerSec * (nowMs - fromMs) / 1000
+    return Math.min(maxMs, Math.max(0, 1000 * excessBits / ((1 - t.drainFactor) * servedBitsPerSec)))
   }
 
   private clamp (rateBitsPerSec: number): number {

@@ -9,6 +9,13 @@ export interface RateSettings {
   targetBitsPerSec: number
   /** The controller never paces below this (bits/s), whatever the path reports. */
   minBitsPerSec: number
+  /**
+   * The path's rate as the user knows it (bits/s), e.g. their link's: the fast start paces its first RTT at half of
+   * it and grows to it, but beyond it only once the receiver has confirmed it, so a belief up to twice too high costs
+   * at most one RTT of excess (spec-rate-control.md §2.1). Absent: the controller's cautious default start. Read
+   * when the transfer starts.
+   */
+  pathBitsPerSec?: number
 }
 
 /** What the receiver said in one acknowledgement, as the sender's session decodes it. */
@@ -30,7 +37,7 @@ export interface ReceiverReport {
    * clocks are not synchronized; the minimum seen is the base delay, and sample − base is the queueing delay.
    */
   oneWayDelayMs: number[]
-  /** Smoothed round-trip time measured by the session (ms). */
+  /** Smoothed round-trip time measured by the session (ms); NaN while the session has no sample from data yet (controllers keep their own until then). */
   rttMs: number
 }
 

@@ -9,7 +9,7 @@ import { bindError, type DatagramSocket, type DatagramSocketOptions, type Datagr
 export interface BatchedUdpAddon {
   readonly RECEIVE_SLOTS: number
   open (family: 4 | 6, host: string, port: number, receiveBufferBytes: number, sendBufferBytes: number,
-    receiveArena: Buffer, receiveMeta: Uint32Array, onBatch: (count: number) => void, onWritable: () => void): object
+    receiveArena: Buffer, receiveMeta: Uint32Array, onBatch: (count: number) => void, onWritable: () => void, gso: boolean): object
   localPort (handle: object): number
   bufferSizes (handle: object): [number, number]
   send (handle: object, arena: Buffer, offsets: Uint32Array, first: number, count: number, host: string, port: number): number
@@ -54,6 +54,7 @@ export class BatchedDatagramSocket implements DatagramSocket {
   readonly io = 'batched' as const
   readonly port: number
   readonly receiveBufferBytes: number
+  readonly copiesOnSend = true
   readonly sendBufferBytes: number
   sendDrops = 0
   private readonly handle: object
@@ -81,7 +82,7 @@ export class BatchedDatagramSocket implements DatagramSocket {
     this.receiveMeta = new Uint32Array(slots * META_WORDS)
     try {
       this.handle = addon.open(isIPv6(host) ? 6 : 4, host, options.port, options.receiveBufferBytes, options.sendBufferBytes,
-        this.receiveArena, this.receiveMeta, this.onBatch, this.onKernelWritable)
+        this.receiveArena, this.receiveMeta, this.onBatch, this.onKernelWritable, options.gso ?? true)
     } catch (err) {
       throw bindError(err, options.host, options.port)
     }

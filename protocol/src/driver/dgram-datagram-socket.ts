@@ -27,6 +27,7 @@ let lastLiteral = ''
 export class DgramDatagramSocket implements DatagramSocket {
   readonly io = 'dgram' as const
   readonly receiveBufferBytes: number
+  readonly copiesOnSend = false
   readonly sendBufferBytes: number
   readonly sendDrops = 0
   private sendsIssued = 0

@@ -215,7 +215,7 @@ export class UdpEndpoint {
     const controller = options.rateController ?? new DelayBasedRateController({ settings: options.rate, nowMs: startMs })
     const session = new SenderSession({
       connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
-      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller
+      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller, reusableDatagrams: this.socket.copiesOnSend
     })
     ready = () => { session.sourceReady(); this.wake() }
     options.source?.subscribe?.(() => ready())
@@ -259,7 +259,7 @@ export class UdpEndpoint {
           }))
       const s = new ReceiverSession({
         connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
-        idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, sink, maxBytes: options.maxBytes, resumeFrom: journal
+        idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, sink, maxBytes: options.maxBytes, resumeFrom: journal, reusableDatagrams: this.socket.copiesOnSend
       })
       ref.session = s
       if (fileSink !== undefined) {

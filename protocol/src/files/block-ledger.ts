@@ -38,7 +38,8 @@ export class BlockLedger {
   readonly onDisk = new RangeSet()
   /** Blocks below this fed the whole-file hash. */
   private frontier = 0
-  private readonly fileHash: Hash = createHash('sha256')
+  /** Created when the first block of a file of several is fed (10,000 small files need none). */
+  private fileHash: Hash | undefined
   /** A file of one block: its SHA-256 is the block's, so its bytes are hashed once, not twice. */
   private singleBlockDigest: Buffer | undefined
   /** Complete blocks beyond the frontier not hashed yet, in completion order. */
@@ -101,7 +102,7 @@ export class BlockLedger {
     this.recorded.delete(block)
     if (block === this.frontier) {
       if (this.blocks === 1) this.singleBlockDigest = Buffer.from(sha256)
-      else this.fileHash.update(bytes)
+      else (this.fileHash ??= createHash('sha256')).update(bytes)
       this.frontier++
     }
     if (this.hashed.has(block)) return { kind: 'known' }
@@ -110,5 +111,5 @@ export class BlockLedger {
   }
 
   /** The whole file's SHA-256; only once `complete`. */
-  digest (): Buffer { return this.singleBlockDigest ?? this.fileHash.digest() }
+  digest (): Buffer { return this.singleBlockDigest ?? (this.fileHash ?? createHash('sha256')).digest() }
 }

@@ -20,8 +20,10 @@ const SENT_TIME_RING = 1 << 16
 const REORDER_MARGIN_MIN_MS = 3
 /** Manifests up to this size (bytes) are sent twice. */
 const MANIFEST_REPEAT_MAX_BYTES = 64 * 1427
-/** Second copies of first repairs in the tail stay within this fraction of the transfer's bytes (SPEC.md §6.4). */
-const TAIL_COPY_BUDGET = 0.002
+/** Extra copies of first repairs in the tail stay within this fraction of the transfer's bytes (SPEC.md §6.4): well under issue 3's 1 % of redundancy. */
+const TAIL_COPY_BUDGET = 0.008
+/** Above this loss rate (lost ÷ sent so far) a first repair in the tail goes out three times, not twice: at 5 % two copies of each of the thousands of repairs of a long fat path's last RTT still lose a few, each another RTT. */
+const TAIL_TRIPLE_LOSS_RATE = 0.02
 /** Pacing burst allowance (ms of sending at the current rate): lets a driver with 1 ms timers keep the rate (SPEC.md §7.2). */
 export const PACING_BURST_MS = 4
 /**
@@ -69,6 +71,8 @@ export class SenderSession extends SessionCore {
   private readonly sentTimes = new Float64Array(SENT_TIME_RING).fill(-1)
   private readonly sentPns = new Float64Array(SENT_TIME_RING).fill(-1)
   private largestAckedPn = -1
+  /** Whether an acknowledgement of data has given an RTT sample yet (the handshake's may be ambiguous). */
+  private dataRttSampled = false
   readonly stats: SenderStats = { payloadBytesSent: 0, retransmittedBytes: 0, lostBytes: 0 }
 
   constructor (options: SenderSessionOptions) {
@@ -112,6 +116,13 @@ export class SenderSession extends SessionCore {
       const slot = ack.largestPacketNumber & (SENT_TIME_RING - 1)
       if (this.sentPns[slot] === ack.largestPacketNumber) {
         const rtt = nowMs - this.sentTimes[slot]!
+        // The handshake's sample is ambiguous when the hello was retried (any RTT above the first retry delay): the
+        // reply may answer an earlier hello than the one timed. The first sample from data re-seeds the estimator.
+        if (!this.dataRttSampled) {
+          this.dataRttSampled = true
+          this.hasRttSample = false
+          this.minRttMs = Infinity
+        }
         this.onRttSample(rtt - ack.ackDelayMs >= this.minRttMs * 0.9 ? rtt - ack.ackDelayMs : rtt)
       }
     }
@@ -139,7 +150,7 @@ export class SenderSession extends SessionCore {
       this.synced = true
       this.cursor = 0
     }
-    this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.srttMs })
+    this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.dataRttSampled ? this.srttMs : NaN })
     if (this.allAcked && this.synced) this.waitingForSource = false
   }
 
@@ -280,12 +291,17 @@ export class SenderSession extends SessionCore {
       const bytes = this.bytesOf(chunk)
       if (bytes === undefined) break
       this.retransmitQueue.shift(); this.queued.delete(global)
-      // In the tail a repair goes out twice, the copy after the other repairs: each loss there costs a whole RTT,
-      // while the copies cost a few datagrams per tail. Always for a chunk whose repair was lost too; for a first
-      // repair while the copies stay within TAIL_COPY_BUDGET of the transfer (SPEC.md §6.4).
-      if (this.inTail && (this.repaired.has(global) || this.tailCopyBytes + chunk.lengthBytes <= TAIL_COPY_BUDGET * this.layout.totalBytes)) {
-        this.tailCopies.push(global)
-        this.tailCopyBytes += chunk.lengthBytes
+      // In the tail a repair goes out twice (three times on a lossy path), the copies after the other repairs: each
+      // loss there costs a whole RTT, while the copies cost a few datagrams per tail. Always for a chunk whose repair
+      // was lost too; for a first repair while the copies stay within TAIL_COPY_BUDGET of the transfer (SPEC.md §6.4).
+      if (this.inTail) {
+        const lossy = this.stats.lostBytes > TAIL_TRIPLE_LOSS_RATE * this.stats.payloadBytesSent
+        const copies = lossy ? 2 : 1
+        for (let i = 0; i < copies; i++) {
+          if (!this.repaired.has(global) && this.tailCopyBytes + chunk.lengthBytes > TAIL_COPY_BUDGET * this.layout.totalBytes) break
+          this.tailCopies.push(global)
+          this.tailCopyBytes += chunk.lengthBytes
+        }
       }
       this.repaired.add(global)
       return { chunk, bytes, retransmit: true }

@@ -20,6 +20,12 @@ export interface SessionOptions {
   idleTimeoutMs?: number
   /** The session's creation time (ms, driver clock). */
   nowMs: number
+  /**
+   * The driver copies each datagram pollTransmit returns before it calls pollTransmit again (a batching socket does):
+   * every datagram is then built in the same buffer, which stays in cache and costs no allocation. Default false:
+   * each datagram gets memory of its own, for sockets that keep it until sent (node:dgram).
+   */
+  reusableDatagrams?: boolean
 }
 
 export type SessionState = 'handshake' | 'established' | 'closing' | 'closed'
@@ -96,6 +102,8 @@ export abstract class SessionCore {
   /** The slab datagrams are built in, and how much of it is used (bytes). */
   private slab = Buffer.alloc(0)
   private slabUsedBytes = 0
+  /** With `reusableDatagrams`, the one buffer every datagram is built in. */
+  private readonly scratch: Buffer | undefined
 
   constructor (options: SessionOptions) {
     if (!/^[0-9a-f]{16}$/.test(options.connectionId)) throw new FerryError('FERRY_PROTOCOL_CONNECTION_ID', 'the connection id must be 16 lowercase hex characters', { statusCode: 400 })
@@ -112,6 +120,7 @@ export abstract class SessionCore {
     this.originMs = options.nowMs
     this.lastReceiveMs = options.nowMs
     this.lastSendMs = options.nowMs
+    this.scratch = options.reusableDatagrams === true ? Buffer.allocUnsafeSlow(MAX_DATAGRAM_BYTES + 256) : undefined
   }
 
   /** The negotiated suite's name, once established. */
@@ -320,12 +329,13 @@ export abstract class SessionCore {
     this.wireBytesSent += length
     this.lastSendMs = nowMs
     // Only what was written counts as used: the rest of the room goes to the next datagram (8-byte aligned).
-    this.slabUsedBytes -= (buf.length - length) & ~7
+    if (this.scratch === undefined) this.slabUsedBytes -= (buf.length - length) & ~7
     return length === buf.length ? buf : buf.subarray(0, length)
   }
 
   /** Room for one datagram of at most `bytes`, cut from the current slab (a new one when it is full). */
   private datagramBuffer (bytes: number): Buffer {
+    if (this.scratch !== undefined) return this.scratch.subarray(0, bytes)
     const room = (bytes + 7) & ~7
     if (this.slabUsedBytes + room > this.slab.length) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(room, Math.min(LARGEST_SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, 2 * this.slab.length))))

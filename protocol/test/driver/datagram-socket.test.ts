@@ -57,6 +57,14 @@ describe.each(['batched', 'dgram'] as const)('DatagramSocket (%s)', io => {
     expect(sender.sendDrops).toBe(0)
   })
 
+  it.skipIf(!available)('carries runs of full-size datagrams with shorter ones between them (the batched socket sends such runs as UDP GSO)', async () => {
+    const sizes = [...Array(150).fill(1472), 700, ...Array(70).fill(1472), 1000, 1000, 37]
+    const datagrams = sizes.map(size => randomBytes(size))
+    const { received, sender } = await exchange(io, '127.0.0.1', datagrams)
+    expect(received.map(r => r.bytes.toString('hex'))).toEqual(datagrams.map(d => d.toString('hex')))
+    expect(sender.sendDrops).toBe(0)
+  })
+
   it.skipIf(!available || !hasIpv6Loopback)('carries datagrams over IPv6', async () => {
     const datagrams = Array.from({ length: 100 }, () => randomBytes(1200))
     const { received, sender } = await exchange(io, '::1', datagrams)
