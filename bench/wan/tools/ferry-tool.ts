@@ -65,6 +65,8 @@ export interface FerrySendOptions extends FerrySideOptions {
   policy: RatePolicy
   targetBitsPerSec: number
   minBitsPerSec?: number
+  /** The link's rate where the operator knows it (RateSettings.pathBitsPerSec): the fast start begins there. */
+  pathBitsPerSec?: number
   /** One file, or a whole directory (its tree is the manifest). */
   source: { file: string } | { dir: string }
 }
@@ -73,7 +75,8 @@ export function startFerrySender (lab: WanLab, options: FerrySendOptions): Names
   return spawnSide(lab.namespaceA, ['--mode', 'send', '--bind', addressA, '--remote', `${addressB}:${ferryPort}`,
     ...('file' in options.source ? ['--file', options.source.file] : ['--source-dir', options.source.dir]),
     '--policy', options.policy, '--target-bits-per-sec', String(Math.round(options.targetBitsPerSec)),
-    '--min-bits-per-sec', String(Math.round(options.minBitsPerSec ?? 1e6))], options)
+    '--min-bits-per-sec', String(Math.round(options.minBitsPerSec ?? 1e6)),
+    ...(options.pathBitsPerSec === undefined ? [] : ['--path-bits-per-sec', String(Math.round(options.pathBitsPerSec))])], options)
 }
 
 export class FerryTool implements WanTool {
@@ -96,9 +99,10 @@ export class FerryTool implements WanTool {
     const session = newFerrySession()
     const receiver = await startFerryReceiver(r.lab, r.receiveDir, join(r.scratchDir, 'journal'), { session })
     try {
-      // the controller finds what the path allows below the target
+      // The user knows their link and says so (target and path rate); the controller finds what the path allows below it.
       const targetBitsPerSec = r.profile.capacityMbps * 1e6 * this.#targetFraction
-      const sender = startFerrySender(r.lab, { session, policy: this.#policy, targetBitsPerSec, source: { file: r.sourcePath } })
+      const pathBitsPerSec = this.#policy === 'low' ? undefined : r.profile.capacityMbps * 1e6
+      const sender = startFerrySender(r.lab, { session, policy: this.#policy, targetBitsPerSec, pathBitsPerSec, source: { file: r.sourcePath } })
       const { outcome, timedOut } = await outcomeWithin(sender, r.timeoutMs)
       const receiverOutcome = timedOut ? await receiver.stop() : await outcomeWithin(receiver, 10_000).then(x => x.outcome)
       const done = ferryEvents(outcome.stdout).find(e => e.event === 'done')

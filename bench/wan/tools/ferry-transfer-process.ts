@@ -43,6 +43,7 @@ async function main (): Promise<void> {
       policy: { type: 'string', default: 'fair' },
       'target-bits-per-sec': { type: 'string' },
       'min-bits-per-sec': { type: 'string', default: '1000000' },
+      'path-bits-per-sec': { type: 'string' },
       'progress-interval-ms': { type: 'string', default: '1000' }
     }
   })
@@ -66,7 +67,10 @@ async function main (): Promise<void> {
       const started = process.hrtime.bigint()
       const result = await endpoint.send({
         connectionId, secret, role: 'initiator', remote: { host: host!, port: Number(port) }, files,
-        rate: { policy: values.policy as RatePolicy, targetBitsPerSec: Number(values['target-bits-per-sec']), minBitsPerSec: Number(values['min-bits-per-sec']) },
+        rate: {
+          policy: values.policy as RatePolicy, targetBitsPerSec: Number(values['target-bits-per-sec']), minBitsPerSec: Number(values['min-bits-per-sec']),
+          ...(values['path-bits-per-sec'] === undefined ? {} : { pathBitsPerSec: Number(values['path-bits-per-sec']) })
+        },
         signal: controller.signal, onProgress, progressIntervalMs
       })
       // the sender's clock from the call to the receiver's last confirmation: session set-up, data, repairs and the final checksums
