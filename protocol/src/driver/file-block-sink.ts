@@ -166,7 +166,7 @@ export class FileBlockSink implements BlockSink {
         at += piece.length
       }
     } catch (err) {
-      this.fail(writeFailureCode(err), `cannot open a partial file: ${(err as Error).message}`)
+      this.fail(writeFailureCode(err), `cannot take bytes for a partial file: ${(err as Error).message}`)
       return false
     }
     return true
@@ -207,14 +207,10 @@ export class FileBlockSink implements BlockSink {
 
   /** Hands the block's unwritten bytes to positional writes (views of its buffer: no copy). */
   private writeUnwritten (held: AssemblingBlock): void {
-    if (held.unwrittenBytes === 0 || this.failed) return
-    let f: OpenFile
-    try {
-      f = this.fileFor(held.fileIndex)
-    } catch (err) {
-      this.fail(writeFailureCode(err), `cannot open a partial file: ${(err as Error).message}`)
-      return
-    }
+    // Written even after a failure, as every accepted byte is: each write lands or is reported lost (writeFailed), so a
+    // final journal names only bytes on disk.
+    if (held.unwrittenBytes === 0) return
+    const f = this.fileFor(held.fileIndex) // opening fails through the descriptor's promise, reported by each write
     for (const [position, bytes] of held.takeUnwritten()) this.writeOut(f, bytes, position)
   }
 
