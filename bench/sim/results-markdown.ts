@@ -37,10 +37,10 @@ function goalCell (r: SimRow, markdown: boolean): string {
   return r.unmetGoals.length === 0 ? 'met' : `${markdown ? '**unmet**' : 'UNMET'}: ${r.unmetGoals.join('; ')}`
 }
 
-const headers = ['scenario', 'goodput Mbit/s', 'efficiency', 'once at 90 %', 'redundant', 'max queue ms', 'standing queue ms', '90 % after s', 'virtual s', 'wall s', 'CPU s', 'goal', 'notes']
+const headers = ['scenario', 'goodput Mbit/s', 'efficiency', 'bound', 'once at 90 %', 'redundant', 'max queue ms', 'standing queue ms', '90 % after s', 'virtual s', 'wall s', 'CPU s', 'goal', 'notes']
 
 function cells (r: SimRow, markdown: boolean): string[] {
-  return [r.scenario, f(r.goodputMbps, 1), f(r.efficiency, 3), f(r.steadyEfficiency, 3), f(r.redundantRatio, 4), f(r.maxQueueDelayMs, 1), f(r.standingQueueDelayMs, 1),
+  return [r.scenario, f(r.goodputMbps, 1), f(r.efficiency, 3), f(r.efficiencyBound, 3), f(r.steadyEfficiency, 3), f(r.redundantRatio, 4), f(r.maxQueueDelayMs, 1), f(r.standingQueueDelayMs, 1),
     f(r.secondsTo90PctCapacity, 1), f(r.virtualSeconds, 1), f(r.wallSeconds, 1), f(r.cpuSeconds, 1), goalCell(r, markdown), notes(r)]
 }
 
@@ -68,6 +68,9 @@ export function simSection (rows: SimRow[], info: SimRunInfo): string {
     'a bottleneck of the given capacity with a drop-tail queue of max(20 ms, RTT), one-way delay RTT/2, random loss on each direction, from fixed seeds (any run replays). ' +
     '`efficiency` = goodput ÷ (capacity × (1 − loss) × payloadFraction), goodput counted from session start to the last file verified; ' +
     `payloadFraction = ${rows[0]?.payloadFraction.toFixed(4) ?? '?'} (1427 payload bytes in 1500 on the wire: Ferry header, data frame header, 16-byte tag, 28 bytes IP/UDP). ` +
+    '`bound` = the best efficiency any sender could reach under this timing: the data at the link\'s rate plus the handshake\'s RTT, the last datagram\'s one-way delay and the repair of the last RTT\'s losses (protocol/spec-rate-control.md §7); ' +
+    'where it is below the goal, the goal cannot be met by any rate controller. ' +
+    '`fair` flows are told the link\'s rate (RateSettings.pathBitsPerSec, as a user who knows their link), so their first RTT is paced at it; target 2 × capacity. ' +
     '`once at 90 %` = the same efficiency counted only from the end of the first 100 ms at ≥ 90 % of capacity to completion (not an issue figure: ' +
     'it tells holding the link apart from the start, which a 1 GiB transfer at 1 Gbit/s — 9 s — cannot amortize at long RTTs). ' +
     '`redundant` = bytes resent beyond those lost ÷ payload. Goals are issue 3\'s; the stall scenario\'s goal is this bench\'s own (see bench/sim/goals.ts).', '',

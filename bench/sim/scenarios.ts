@@ -2,6 +2,7 @@
 import { simulate, type SimulationResult, type SimStallSpec } from '../../protocol/src/sim/simulator.js'
 import { MAX_PAYLOAD_BYTES, MAX_DATAGRAM_BYTES } from '../../protocol/src/wire/datagram-codec.js'
 import type { RatePolicy } from '../../protocol/src/congestion/rate-controller.js'
+import { efficiencyBound } from './efficiency-bound.js'
 import { evaluateGoals } from './goals.js'
 
 /**
@@ -45,6 +46,8 @@ export interface SimRow {
    * amortize) from holding the link. Null when 90 % was never reached.
    */
   steadyEfficiency: number | null
+  /** Single flow: the best `efficiency` any sender could reach under this timing (handshake, one-way delay, tail repair; spec-rate-control.md §7). Not an issue-3 figure. */
+  efficiencyBound?: number
   /** Two flows: each one's share of the delivered bytes while both ran (from 5 s after the second started). */
   shareFirst?: number
   shareSecond?: number
@@ -132,6 +135,7 @@ function singleFlow (name: string, capacityMbps: number, rttMs: number, lossPct:
     maxQueueDelayMs: result.maxQueueDelayMs, virtualSeconds: result.virtualMs / 1000, wallSeconds, cpuSeconds, ok: f.ok, cipher: f.cipherSuite ?? 'none',
     standingQueueDelayMs: result.standingQueueDelayMs, secondsTo90PctCapacity: secondsToReach(result, 0, capacity, 0.9),
     steadyEfficiency: steadyEfficiencyOf(result, 0, capacity, lossPct),
+    efficiencyBound: efficiencyBound(f.payloadBytes, capacity, rttMs, lossPct / 100, payloadFraction),
     ...(stalls === undefined
       ? {}
       : { senderStalledFraction: f.senderStalledMs / transferMs, receiverStalledFraction: f.receiverStalledMs / transferMs, stallDroppedDatagrams: f.stallDroppedDatagrams })

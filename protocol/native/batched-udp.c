@@ -45,12 +45,13 @@ typedef struct {
   napi_env env;
   int fd;
   int family;
-  uv_poll_t poll;
+  /**
+   * Allocated apart and never freed: libuv closes it with no callback, because a callback into this library could run
+   * after Node unloaded it (a worker thread ending). A few hundred bytes per socket ever closed.
+   */
+  uv_poll_t *poll;
   int poll_events;
   int closed;
-  /** libuv has closed the poll handle, and JavaScript has let go of the handle: the memory goes when both are true. */
-  int poll_closed;
-  int finalized;
   int wants_writable;
   napi_ref on_batch;
   napi_ref on_writable;
@@ -146,20 +147,17 @@ static batched_socket *unwrap (napi_env env, napi_value value) {
   return s;
 }
 
-static void on_poll_closed (uv_handle_t *handle) {
-  batched_socket *s = handle->data;
-  s->poll_closed = 1;
-  if (s->finalized) free(s);
-}
-
 /**
  * Closes the poll handle, then the descriptor (in that order: libuv unregisters the descriptor number when the handle
  * closes, and by then a new socket may have been given the same number), and drops the JavaScript references.
  */
-static void shut (batched_socket *s, int delete_refs) {
+static void on_env_cleanup (void *data);
+
+static void shut (batched_socket *s, int delete_refs, int remove_hook) {
   if (s->closed) return;
   s->closed = 1;
-  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  if (remove_hook) napi_remove_env_cleanup_hook(s->env, on_env_cleanup, s);
+  uv_close((uv_handle_t *)s->poll, NULL);
   close(s->fd);
   s->fd = -1;
   if (delete_refs) {
@@ -169,6 +167,11 @@ static void shut (batched_socket *s, int delete_refs) {
     napi_delete_reference(s->env, s->meta_ref);
     napi_async_destroy(s->env, s->async_context);
   }
+}
+
+/** The environment is going away (a worker thread ending, the process exiting) with the socket still open: close it. */
+static void on_env_cleanup (void *data) {
+  shut((batched_socket *)data, 0, 0);
 }
 
 static void call_js (batched_socket *s, napi_ref ref, size_t argc, napi_value *argv) {
@@ -240,13 +243,13 @@ static void on_poll (uv_poll_t *handle, int status, int events) {
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    uv_poll_start(&s->poll, s->poll_events, on_poll);
+    uv_poll_start(s->poll, s->poll_events, on_poll);
     return;
   }
   if ((events & UV_WRITABLE) && s->wants_writable) {
     s->wants_writable = 0;
     s->poll_events = UV_READABLE;
-    uv_poll_start(&s->poll, s->poll_events, on_poll);
+    uv_poll_start(s->poll, s->poll_events, on_poll);
     napi_handle_scope scope;
     napi_open_handle_scope(s->env, &scope);
     call_js(s, s->on_writable, 0, NULL);
@@ -259,9 +262,8 @@ static void finalize_socket (napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   batched_socket *s = data;
   // Unreachable from JavaScript: a socket that was never closed is closed now. References die with their owner here.
-  s->finalized = 1;
-  if (!s->closed) shut(s, 0);
-  else if (s->poll_closed) free(s);
+  if (!s->closed) shut(s, 0, 1);
+  free(s);
 }
 
 static napi_value js_open (napi_env env, napi_callback_info info) {
@@ -335,12 +337,15 @@ static napi_value js_open (napi_env env, napi_callback_info info) {
 
   uv_loop_t *loop;
   CALL(env, napi_get_uv_event_loop(env, &loop));
-  s->poll.data = s;
-  int rc = uv_poll_init(loop, &s->poll, fd);
-  if (rc != 0) { close(fd); free(s); return throw_errno(env, -rc, "uv_poll_init"); }
+  s->poll = malloc(sizeof *s->poll);
+  if (s->poll == NULL) { close(fd); free(s); return throw_errno(env, ENOMEM, "open"); }
+  s->poll->data = s;
+  int rc = uv_poll_init(loop, s->poll, fd);
+  if (rc != 0) { close(fd); free(s->poll); free(s); return throw_errno(env, -rc, "uv_poll_init"); }
   s->poll_events = UV_READABLE;
-  uv_poll_start(&s->poll, s->poll_events, on_poll);
+  uv_poll_start(s->poll, s->poll_events, on_poll);
 
+  napi_add_env_cleanup_hook(env, on_env_cleanup, s);
   napi_value handle;
   CALL(env, napi_create_external(env, s, finalize_socket, NULL, &handle));
   return handle;
@@ -483,7 +488,7 @@ static napi_value js_wait_writable (napi_env env, napi_callback_info info) {
   if (!s->wants_writable) {
     s->wants_writable = 1;
     s->poll_events = UV_READABLE | UV_WRITABLE;
-    uv_poll_start(&s->poll, s->poll_events, on_poll);
+    uv_poll_start(s->poll, s->poll_events, on_poll);
   }
   return NULL;
 }
@@ -512,7 +517,7 @@ static napi_value js_close (napi_env env, napi_callback_info info) {
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   batched_socket *s = unwrap(env, argv[0]);
   if (s == NULL) return NULL;
-  shut(s, 1);
+  shut(s, 1, 1);
   return NULL;
 }
 

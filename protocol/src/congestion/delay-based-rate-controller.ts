@@ -122,7 +122,7 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   pathConfirmFraction: 0.9,
   startRateWindowMs: 25,
   maxStartServedCorrection: 1.15,
-  lossSeedMinBytes: 4_000_000,
+  lossSeedMinBytes: 1_000_000,
   maxDrainRtts: 4,
   startGrowthPerRtt: 4,
   startExitQueueDelayMs: 4,
@@ -403,8 +403,10 @@ export class DelayBasedRateController implements RateController {
         }
         const excess = p - this.lossEstimate > Math.max(t.congestionLossExcess, this.lossEstimate)
         if (learning) this.lossWindows++
-        // Until a few windows have taught us the random-loss floor, no loss counts as congestion.
-        if (excess && queueFull && this.lossWindows >= t.lossWindowsBeforeCongestion) {
+        // Until a few windows have passed and one of them (or the fast start) taught us the random-loss floor, no loss
+        // counts as congestion: a flow whose start never overflowed the buffer (a start at the known path rate, a
+        // target at the link's rate) has only its own standing queue as the deepest seen, so "full" says nothing yet.
+        if (excess && queueFull && this.lossWindows >= t.lossWindowsBeforeCongestion && this.learnedWindows > 0) {
           if (report.nowMs - this.lastCongestionMs >= t.congestionSpacingRtts * this.rttMs) {
             congestion = true
             this.lastCongestionMs = report.nowMs

@@ -30,6 +30,8 @@ export class PacketProtection {
   private readonly nonce = Buffer.alloc(12)
   private lastLocal: { suite: CipherSuite, key: PacketKey, generation: number | 'hs' } | undefined
   private lastRemote: { suite: CipherSuite, key: PacketKey, generation: number | 'hs' } | undefined
+  /** Views of the last datagram sealed: a sender that builds every datagram in one buffer seals without allocating. */
+  private sealed: { buf: Buffer, end: number, aad: Buffer, plaintext: Buffer, ciphertext: Buffer } | undefined
   /** Key generations used so far (for tests and ops). */
   keyUpdates = 0
 
@@ -92,10 +94,15 @@ export class PacketProtection {
     const sel = this.select(buf, pn, true)
     if (sel === undefined) throw new FerryError('FERRY_PROTOCOL_STATE', 'no cipher suite negotiated yet')
     const nonce = this.makeNonce(sel.key.iv, pn)
-    const aad = buf.subarray(0, HEADER_BYTES)
     const end = HEADER_BYTES + bodyBytes
+    let views = this.sealed
+    if (views === undefined || views.buf !== buf || views.end !== end) {
+      views = { buf, end, aad: buf.subarray(0, HEADER_BYTES), plaintext: buf.subarray(HEADER_BYTES, end), ciphertext: buf.subarray(HEADER_BYTES, end + TAG_BYTES) }
+      this.sealed = views
+    }
+    const aad = views.aad
     if (sel.suite === CipherSuite.ChaCha20Poly1305) {
-      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(buf.subarray(HEADER_BYTES, end + TAG_BYTES), buf.subarray(HEADER_BYTES, end), aad, null, nonce, sel.key.key)
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(views.ciphertext, views.plaintext, aad, null, nonce, sel.key.key)
     } else {
       const cipher = createCipheriv('aes-256-gcm', sel.key.key, nonce)
       cipher.setAAD(aad)

@@ -102,8 +102,9 @@ export abstract class SessionCore {
   /** The slab datagrams are built in, and how much of it is used (bytes). */
   private slab = Buffer.alloc(0)
   private slabUsedBytes = 0
-  /** With `reusableDatagrams`, the one buffer every datagram is built in. */
+  /** With `reusableDatagrams`, the one buffer every datagram is built in, and the last view of it handed out. */
   private readonly scratch: Buffer | undefined
+  private scratchView: Buffer | undefined
 
   constructor (options: SessionOptions) {
     if (!/^[0-9a-f]{16}$/.test(options.connectionId)) throw new FerryError('FERRY_PROTOCOL_CONNECTION_ID', 'the connection id must be 16 lowercase hex characters', { statusCode: 400 })
@@ -335,7 +336,11 @@ export abstract class SessionCore {
 
   /** Room for one datagram of at most `bytes`, cut from the current slab (a new one when it is full). */
   private datagramBuffer (bytes: number): Buffer {
-    if (this.scratch !== undefined) return this.scratch.subarray(0, bytes)
+    if (this.scratch !== undefined) {
+      // Full data datagrams all ask for the same size: one view serves them all (and lets seal() reuse its views).
+      if (this.scratchView === undefined || this.scratchView.length !== bytes) this.scratchView = this.scratch.subarray(0, bytes)
+      return this.scratchView
+    }
     const room = (bytes + 7) & ~7
     if (this.slabUsedBytes + room > this.slab.length) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(room, Math.min(LARGEST_SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, 2 * this.slab.length))))

@@ -53,6 +53,24 @@ describe('DelayBasedRateController', () => {
     expect(c.rateBitsPerSec(t)).toBeLessThan(230 * MBIT)
   })
 
+  it('paces the first RTT at a known path rate and does not grow before feedback from data (spec §2.1)', () => {
+    const c = new DelayBasedRateController({ settings: { ...fair, pathBitsPerSec: 400 * MBIT }, nowMs: 0 })
+    expect(c.rateBitsPerSec(0)).toBe(400 * MBIT)
+    // The receiver's sync acknowledgements carry no receive rate: no growth on them.
+    for (let t = 10; t <= 100; t += 10) c.onReport({ nowMs: t, ackedBytes: 0, lostBytes: 0, receiveRateBitsPerSec: 0, oneWayDelayMs: [], rttMs: Number.NaN })
+    expect(c.rateBitsPerSec(100)).toBe(400 * MBIT)
+    // Feedback below the path rate keeps it as the ceiling; a path that serves it confirms it and the start goes on.
+    let t = feed(c, 100, 8, { queueMs: 0, rateBits: 300 * MBIT })
+    expect(c.rateBitsPerSec(t)).toBe(400 * MBIT)
+    t = feed(c, t, 8, { queueMs: 0, rateBits: 400 * MBIT })
+    expect(c.rateBitsPerSec(t)).toBeGreaterThan(400 * MBIT)
+    expect(c.snapshot().phase).toBe('start')
+  })
+
+  it('rejects a path rate that is not a positive number', () => {
+    expect(() => new DelayBasedRateController({ settings: { ...fair, pathBitsPerSec: 0 }, nowMs: 0 })).toThrow(expect.objectContaining({ code: 'FERRY_RATE_SETTINGS' }))
+  })
+
   it('holds the link when the queue is empty although single receive-rate samples are noisy (spec §4.3)', () => {
     // Target = link = 100 Mbit/s, so no queue forms; every other report says 60 % of what arrived (receiver jitter).
     const lowestRate = (tunables: { servedHoldQueueDelayMs?: number, servedWindowRtts?: number }): number => {

@@ -2,6 +2,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
 import { openDatagramSocket, type DatagramIo, type DatagramSocket, type DatagramSource } from '../../src/driver/datagram-socket.js'
 import { loadBatchedUdpAddon } from '../../src/driver/batched-datagram-socket.js'
 import { UdpEndpoint } from '../../src/driver/index.js'
@@ -125,6 +127,31 @@ describe('batched DatagramSocket receive time', () => {
     // Loopback delivers within the sendmmsg call: the kernel's stamp is near the send, far before the read.
     expect(stamps[0]!).toBeLessThan(heldUntilMs - 100)
     expect(stamps[0]!).toBeGreaterThan(sentMs - 50)
+    })
+  })
+
+describe.skipIf(addon instanceof Error)('batched UDP addon in a worker thread', () => {
+  it('lets a worker end with one socket open and one just closed (no callback into the unloaded addon)', () => {
+    // In a fresh process whose main thread never loads the addon, so the worker's teardown really unloads it.
+    const addonPath = fileURLToPath(new URL('../../native/build/batched-udp.node', import.meta.url))
+    const workerCode = `
+      const addon = require(${JSON.stringify(addonPath)})
+      const open = () => addon.open(4, '127.0.0.1', 0, 1 << 20, 1 << 20, Buffer.alloc(64 * 2048), new Uint32Array(64 * 7), () => {}, () => {}, true)
+      globalThis.keptOpen = open() // still referenced when the worker ends: teardown, not garbage collection, closes it
+      addon.close(open())
+      require('node:worker_threads').parentPort.postMessage('opened')
+      process.exit(0)`
+    const main = `
+      const { Worker } = require('node:worker_threads')
+      ;(async () => {
+        for (let i = 0; i < 3; i++) {
+          const worker = new Worker(${JSON.stringify(workerCode)}, { eval: true })
+          await new Promise(resolve => worker.once('message', resolve))
+          if (await new Promise(resolve => worker.once('exit', resolve)) !== 0) process.exit(2)
+        }
+      })()`
+    const run = spawnSync(process.execPath, ['-e', main], { encoding: 'utf8', timeout: 30_000 })
+    expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({ status: 0, signal: null, stderr: '' })
   })
 })
 
