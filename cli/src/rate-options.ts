@@ -1,16 +1,18 @@
-// The transfer options every moving command takes (--target-rate, --min-rate, --policy), parsed into protocol RateSettings.
+// The transfer options every moving command takes (--target-rate, --min-rate, --link-rate, --policy), parsed into protocol RateSettings.
 import type { RatePolicy, RateSettings } from '@ferry/protocol/congestion/rate-controller'
 import { UsageError } from './usage-error.js'
 
 export const RATE_OPTIONS = {
   'target-rate': { type: 'string' },
   'min-rate': { type: 'string' },
+  'link-rate': { type: 'string' },
   policy: { type: 'string' }
 } as const
 
 export const RATE_USAGE = `Transfer options:
   --target-rate RATE   the rate to aim for, in bits/s with k/M/G suffix (e.g. 500M, 1G); default 1G
   --min-rate RATE      never pace below this rate (bits/s, e.g. 10M); default 1M
+  --link-rate RATE     the path's capacity, if you know it (bits/s): the transfer starts there instead of probing up
   --policy POLICY      fixed | high | fair | low (low yields to other traffic); default fair`
 
 /** Default target when none is given: high enough not to limit a LAN, the controller finds the path's real rate. */
@@ -36,7 +38,7 @@ export function formatBitsPerSec (bitsPerSec: number): string {
 }
 
 /** Builds RateSettings from parsed option values; absent values take the defaults. */
-export function rateSettingsFrom (values: { 'target-rate'?: string, 'min-rate'?: string, policy?: string }): RateSettings {
+export function rateSettingsFrom (values: { 'target-rate'?: string, 'min-rate'?: string, 'link-rate'?: string, policy?: string }): RateSettings {
   const policy = (values.policy ?? 'fair') as RatePolicy
   if (!POLICIES.includes(policy)) throw new UsageError(`--policy takes one of ${POLICIES.join(', ')}, not "${values.policy}"`)
   const targetBitsPerSec = values['target-rate'] === undefined ? DEFAULT_TARGET_BITS_PER_SEC : parseBitsPerSec(values['target-rate'], '--target-rate')
@@ -44,10 +46,13 @@ export function rateSettingsFrom (values: { 'target-rate'?: string, 'min-rate'?:
   if (minBitsPerSec <= 0) throw new UsageError('--min-rate must be above zero')
   if (targetBitsPerSec <= 0) throw new UsageError('--target-rate must be above zero')
   if (minBitsPerSec > targetBitsPerSec) throw new UsageError(`--min-rate (${formatBitsPerSec(minBitsPerSec)}) is above --target-rate (${formatBitsPerSec(targetBitsPerSec)}); lower it or raise the target`)
-  return { policy, targetBitsPerSec, minBitsPerSec }
+  if (values['link-rate'] === undefined) return { policy, targetBitsPerSec, minBitsPerSec }
+  const pathBitsPerSec = parseBitsPerSec(values['link-rate'], '--link-rate')
+  if (pathBitsPerSec <= 0) throw new UsageError('--link-rate must be above zero')
+  return { policy, targetBitsPerSec, minBitsPerSec, pathBitsPerSec }
 }
 
 /** True when the user gave any rate option (so a command knows whether to send them at all). */
 export function hasRateOptions (values: Record<string, unknown>): boolean {
-  return values['target-rate'] !== undefined || values['min-rate'] !== undefined || values.policy !== undefined
+  return values['target-rate'] !== undefined || values['min-rate'] !== undefined || values['link-rate'] !== undefined || values.policy !== undefined
 }

@@ -98,7 +98,8 @@ function checkRate (v: unknown): RateSettings {
   if (!POLICIES.includes(r.policy as RatePolicy)) throw malformed('rate.policy')
   if (!isNum(r.targetBitsPerSec) || r.targetBitsPerSec <= 0) throw malformed('rate.targetBitsPerSec')
   if (!isNum(r.minBitsPerSec) || r.minBitsPerSec < 0 || r.minBitsPerSec > r.targetBitsPerSec) throw malformed('rate.minBitsPerSec')
-  return { policy: r.policy as RatePolicy, targetBitsPerSec: r.targetBitsPerSec, minBitsPerSec: r.minBitsPerSec }
+  if (r.pathBitsPerSec !== undefined && (!isNum(r.pathBitsPerSec) || r.pathBitsPerSec <= 0)) throw malformed('rate.pathBitsPerSec')
+  return { policy: r.policy as RatePolicy, targetBitsPerSec: r.targetBitsPerSec, minBitsPerSec: r.minBitsPerSec, ...(r.pathBitsPerSec === undefined ? {} : { pathBitsPerSec: r.pathBitsPerSec }) }
 }
 
 function checkManifest (v: unknown): ManifestEntry[] {

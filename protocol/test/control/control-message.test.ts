@@ -6,6 +6,7 @@ import { decodeControlMessage, encodeControlMessage, type ControlMessage } from 
 const samples: ControlMessage[] = [
   { type: 'open', token: 'a.b.c', direction: 'upload', manifest: [{ path: 'dir/a.bin', sizeBytes: 10 }], rate: { policy: 'fair', targetBitsPerSec: 1e9, minBitsPerSec: 0 } },
   { type: 'open', token: 'a.b.c', direction: 'download', paths: ['dir/'] },
+  { type: 'open', token: 'a.b.c', direction: 'download', paths: ['big.mxf'], rate: { policy: 'fair', targetBitsPerSec: 1e9, minBitsPerSec: 1e6, pathBitsPerSec: 5e8 } },
   { type: 'accept', transferId: 't1', connectionId: '0123456789abcdef', secret: Buffer.alloc(32, 7).toString('base64'), udpHost: '127.0.0.1', udpPort: 4000, manifest: [], resume: { completePaths: ['x'] } },
   { type: 'progress', bytesDone: 1, bytesTotal: 2, rateBitsPerSec: 3, etaSeconds: 4 },
   { type: 'rate', policy: 'low', targetBitsPerSec: 100, minBitsPerSec: 10 },
@@ -38,6 +39,7 @@ describe('control message codec', () => {
       { type: 'open', token: 't', direction: 'sideways' },
       { type: 'open', token: 't', direction: 'upload', manifest: [{ path: 'a', sizeBytes: -1 }] },
       { type: 'open', token: 't', direction: 'upload', rate: { policy: 'fair', targetBitsPerSec: 10, minBitsPerSec: 20 } },
+      { type: 'open', token: 't', direction: 'upload', rate: { policy: 'fair', targetBitsPerSec: 10, minBitsPerSec: 1, pathBitsPerSec: 0 } },
       { type: 'accept', transferId: 't', connectionId: 'xyz', secret: '', udpHost: 'h', udpPort: 1, manifest: [], resume: { completePaths: [] } }
     ]
     for (const v of bad) expect(codeOf(() => decodeControlMessage(new TextEncoder().encode(JSON.stringify(v))))).toBe('FERRY_CONTROL_MALFORMED')
