@@ -91,6 +91,7 @@ export abstract class SessionCore {
 
   private helloSentAtMs = -Infinity
   private helloRetryMs = HELLO_RETRY_MS
+  private helloRetried = false
   private helloReplyDue = false
   private readonly pongsDue: number[] = []
   private pingId = 0
@@ -214,7 +215,9 @@ export abstract class SessionCore {
     }
     this.protection.setSuite(frame.suites as CipherSuite)
     this.peerResuming = frame.resuming
-    this.onRttSample(nowMs - this.helloSentAtMs)
+    // Karn's rule: after a retry the reply may answer an earlier hello, so its time says nothing (a path above the
+    // first retry interval would read as one retry interval short); the first data acknowledgements give the RTT.
+    if (!this.helloRetried) this.onRttSample(nowMs - this.helloSentAtMs)
     this.state = 'established'
     this.onEstablished(nowMs)
   }
@@ -300,7 +303,7 @@ export abstract class SessionCore {
     }
     if (this.state === 'handshake') {
       if (this.endpointRole !== 'initiator' || nowMs < this.helloSentAtMs + this.helloRetryMs) return undefined
-      if (this.helloSentAtMs !== -Infinity) this.helloRetryMs = Math.min(2_000, this.helloRetryMs * 2)
+      if (this.helloSentAtMs !== -Infinity) { this.helloRetryMs = Math.min(2_000, this.helloRetryMs * 2); this.helloRetried = true }
       this.helloSentAtMs = nowMs
       const suites = this.suitePreference.reduce((bits, s) => bits | s, 0)
       return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: false, resuming: this.isResuming(), suites }, nowMs)
