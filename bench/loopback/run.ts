@@ -8,12 +8,13 @@
 // The sides run as plain Node on the built protocol (build first: npx tsc -b protocol): a TypeScript loader would add ~35 MB of RSS and a thread to the figures.
 import { spawn } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
-import { createWriteStream, mkdtempSync, rmSync, readFileSync, statSync, statfsSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, rmSync, readFileSync, statSync, statfsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { once } from 'node:events'
-import ts from 'typescript'
+import { plainNodeScript } from '../plain-node-script.js'
+import { sha256File } from '../wan/source-file.js'
 
 const argv = process.argv.slice(2)
 const flag = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
@@ -49,15 +50,7 @@ function memoryOf (pid: number): { rss: number, hwm: number } | undefined {
 }
 
 /** child.ts as plain JavaScript in the work folder, its @ferry/protocol imports pointing at the built files. */
-function compileChild (): string {
-  const source = readFileSync(join(root, 'bench/loopback/child.ts'), 'utf8')
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText
-    .replace(/(from |import )'(@ferry\/protocol\/[^']+)'/g, (_, keyword: string, specifier: string) => `${keyword}'${import.meta.resolve(specifier)}'`)
-  const path = join(work, 'child.mjs')
-  writeFileSync(path, js)
-  return path
-}
-const childScript = compileChild()
+const childScript = plainNodeScript(join(root, 'bench/loopback/child.ts'), work)
 
 function child (args: Record<string, unknown>): { port: Promise<number>, side: Promise<Side> } {
   const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${String(args.mode)}-${Date.now()}.cpuprofile`]
@@ -160,7 +153,8 @@ try {
     const sha = await makeFile(join(srcDir, 'payload.bin'), bytes)
     const disk = await ferry(rate, [{ relativePath: 'payload.bin', absolutePath: join(srcDir, 'payload.bin'), sizeBytes: bytes }], dstDir)
     const received = join(dstDir, 'payload.bin')
-    const sha256ok = statSync(received).size === bytes && disk.receiver.result.sha256?.[0] === sha && createHash('sha256').update(bytes <= 2 * GiB ? readFileSync(received) : Buffer.alloc(0)).digest('hex') === (bytes <= 2 * GiB ? sha : createHash('sha256').digest('hex'))
+    // Checked here too, from the file on disk, not only by the receiver that wrote it.
+    const sha256ok = statSync(received).size === bytes && disk.receiver.result.sha256?.[0] === sha && await sha256File(received) === sha
     rows.push({ tool: 'ferry-disk', bytes: disk.receiver.result.bytes, goodputMbps: disk.mbps, seconds: disk.sender.result.seconds, ...fractionOfRaw(disk.mbps), ...(memory === undefined ? {} : { fractionOfMemory: disk.mbps / memory.mbps }), ...ceilings, io: disk.sender.result.io, sha256ok, policy, rateBitsPerSec: rate, retransmittedBytes: disk.sender.result.retransmittedBytes, ...sideFields(disk, FERRY_PAYLOAD_BYTES) })
   }
   if (rssMode) for (const r of rows) r.rssWithinLimit = (r.peakRssSenderBytes as number) <= RSS_LIMIT_BYTES && (r.peakRssReceiverBytes as number) <= RSS_LIMIT_BYTES
