@@ -1,5 +1,6 @@
 // The shapes the UDP driver's callers use: transfer options, progress and result (see driver/index.ts for the API).
 import type { RateController, RateSettings } from '../congestion/rate-controller.js'
+import type { RateControlSnapshot } from '../congestion/delay-based-rate-controller.js'
 import type { CipherSuiteName, EndpointRole } from '../crypto/packet-protection.js'
 import type { BlockSource } from '../session/block-io.js'
 
@@ -13,6 +14,8 @@ export interface TransferProgress {
   currentFile?: string
   filesDone: number
   filesTotal: number
+  /** Sending with the adaptive controller: its state (phase, pacing rate, queueing delay, random-loss floor). */
+  rateControl?: RateControlSnapshot
 }
 
 export interface TransferResult {

@@ -224,7 +224,11 @@ export class UdpEndpoint {
     return this.run(options, session, startMs, {
       progress: () => {
         const done = session.bytesAcked
-        return { bytesDone: done, bytesTotal: session.bytesTotal, filesDone: 0, filesTotal: entries.length, currentFile: fileName(Math.max(0, session.layout.chunkAt(Math.min(done, session.bytesTotal - 1))?.fileIndex ?? 0) % entries.length) }
+        return {
+          bytesDone: done, bytesTotal: session.bytesTotal, filesDone: 0, filesTotal: entries.length, currentFile: fileName(Math.max(0, session.layout.chunkAt(Math.min(done, session.bytesTotal - 1))?.fileIndex ?? 0) % entries.length),
+          // What the adaptive controller believes (phase, queueing delay, loss floor): how ops and benches see why a rate is what it is.
+          ...(controller instanceof DelayBasedRateController ? { rateControl: controller.snapshot() } : {})
+        }
       },
       result: () => ({
         files: entries.map((e, i) => ({ relativePath: e.relativePath, sizeBytes: e.sizeBytes, sha256: e.kind === 'directory' ? '' : Buffer.from(source.digest(i) ?? new Uint8Array(0)).toString('hex') })),

@@ -70,6 +70,23 @@ describe('UdpEndpoint', () => {
     expect(sent.files[0]!.sha256).toBe(received.files[0]!.sha256)
   }, 180_000)
 
+  it("reports the adaptive controller's state in a sending transfer's progress", async () => {
+    const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
+    endpoints.push(a, b)
+    const bytes = randomBytes(2_000_000)
+    const connectionId = randomBytes(8).toString('hex')
+    const secret = randomBytes(32)
+    const phases: string[] = []
+    const sending = a.send({
+      connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: b.port }, files: [{ relativePath: 'p.bin', sizeBytes: bytes.length, bytes }],
+      rate: { policy: 'fair', targetBitsPerSec: 200e6, minBitsPerSec: 1e6, pathBitsPerSec: 100e6 }, progressIntervalMs: 1, onProgress: p => { if (p.rateControl !== undefined) phases.push(p.rateControl.phase) }
+    })
+    await Promise.all([sending, b.receive({ connectionId, secret, role: 'responder', memory: 'discard' })])
+    expect(phases.length).toBeGreaterThan(0)
+    expect(phases.every(phase => ['start', 'drain', 'steady', 'probe'].includes(phase))).toBe(true)
+    expect(sending.progress().rateControl?.rateBitsPerSec).toBeGreaterThan(0)
+  }, 180_000)
+
   it('refuses a manifest path that escapes, with a coded error on both sides', async () => {
     const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
     endpoints.push(a, b)
