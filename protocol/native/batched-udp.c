@@ -148,6 +148,19 @@ static batched_socket *unwrap (napi_env env, napi_value value) {
 }
 
 /**
+ * The socket of a call whose only argument is the handle: NULL with a JavaScript exception pending when it is not one,
+ * or (`what` set) when the socket is closed (EBADF, named after `what`).
+ */
+static batched_socket *socket_of_call (napi_env env, napi_callback_info info, const char *what) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  batched_socket *s = unwrap(env, argv[0]);
+  if (s != NULL && what != NULL && s->closed) { throw_errno(env, EBADF, what); return NULL; }
+  return s;
+}
+
+/**
  * Closes the poll handle, then the descriptor (in that order: libuv unregisters the descriptor number when the handle
  * closes, and by then a new socket may have been given the same number), and drops the JavaScript references.
  */
@@ -352,12 +365,8 @@ static napi_value js_open (napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_local_port (napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batched_socket *s = unwrap(env, argv[0]);
+  batched_socket *s = socket_of_call(env, info, "localPort");
   if (s == NULL) return NULL;
-  if (s->closed) return throw_errno(env, EBADF, "localPort");
   struct sockaddr_storage addr;
   socklen_t len = sizeof addr;
   if (getsockname(s->fd, (struct sockaddr *)&addr, &len) != 0) return throw_errno(env, errno, "getsockname");
@@ -368,12 +377,8 @@ static napi_value js_local_port (napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_buffer_sizes (napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batched_socket *s = unwrap(env, argv[0]);
+  batched_socket *s = socket_of_call(env, info, "bufferSizes");
   if (s == NULL) return NULL;
-  if (s->closed) return throw_errno(env, EBADF, "bufferSizes");
   int sizes[2] = { 0, 0 };
   socklen_t len = sizeof sizes[0];
   getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sizes[0], &len);
@@ -479,12 +484,8 @@ static napi_value js_send (napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_wait_writable (napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batched_socket *s = unwrap(env, argv[0]);
+  batched_socket *s = socket_of_call(env, info, "waitWritable");
   if (s == NULL) return NULL;
-  if (s->closed) return throw_errno(env, EBADF, "waitWritable");
   if (!s->wants_writable) {
     s->wants_writable = 1;
     s->poll_events = UV_READABLE | UV_WRITABLE;
@@ -512,10 +513,7 @@ static napi_value js_source_address (napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close (napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batched_socket *s = unwrap(env, argv[0]);
+  batched_socket *s = socket_of_call(env, info, NULL); // closing twice is fine
   if (s == NULL) return NULL;
   shut(s, 1, 1);
   return NULL;
