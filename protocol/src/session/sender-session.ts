@@ -71,7 +71,7 @@ export class SenderSession extends SessionCore {
   private readonly sentTimes = new Float64Array(SENT_TIME_RING).fill(-1)
   private readonly sentPns = new Float64Array(SENT_TIME_RING).fill(-1)
   private largestAckedPn = -1
-  /** Whether an acknowledgement of data has given an RTT sample yet (the handshake's may be ambiguous). */
+  /** Whether an acknowledgement of data has given an RTT sample yet (the handshake's timed no data). */
   private dataRttSampled = false
   readonly stats: SenderStats = { payloadBytesSent: 0, retransmittedBytes: 0, lostBytes: 0 }
 
@@ -116,8 +116,8 @@ export class SenderSession extends SessionCore {
       const slot = ack.largestPacketNumber & (SENT_TIME_RING - 1)
       if (this.sentPns[slot] === ack.largestPacketNumber) {
         const rtt = nowMs - this.sentTimes[slot]!
-        // The handshake's sample is ambiguous when the hello was retried (any RTT above the first retry delay): the
-        // reply may answer an earlier hello than the one timed. The first sample from data re-seeds the estimator.
+        // The first sample from data re-seeds the estimator: the handshake's, when there is one (SessionCore drops it
+        // after a retried hello, Karn's rule), timed two small packets, not data through the path's queue.
         if (!this.dataRttSampled) {
           this.dataRttSampled = true
           this.hasRttSample = false
