@@ -276,7 +276,7 @@ export class FileBlockSink implements BlockSink {
   /** Writes out everything accepted so far and fsyncs it: after this resolves, a journal may name those bytes (SPEC.md §9). */
   async flush (): Promise<void> {
     const failuresBefore = this.writeFailures
-    for (const index of this.assembling.keys()) this.flushFile(index)
+    this.flushBuffers()
     await Promise.all([...this.openFiles.values()].map(async f => {
       await this.whenIdle(f)
       const fd = await f.fd
@@ -291,7 +291,7 @@ export class FileBlockSink implements BlockSink {
 
   /** Waits until every accepted byte is written or has failed (reported to the session): then a journal snapshot is exact. */
   async settle (): Promise<void> {
-    for (const index of this.assembling.keys()) this.flushFile(index)
+    this.flushBuffers()
     await Promise.all([...this.openFiles.values()].map(async f => { if (f.closed !== true) await this.whenIdle(f) }))
     await Promise.all(this.hashing.values())
   }
@@ -423,7 +423,7 @@ export class FileBlockSink implements BlockSink {
     this.closing = true
     await Promise.all(this.hashing.values())
     this.readBuffers.clear()
-    for (const index of this.assembling.keys()) this.flushFile(index)
+    this.flushBuffers()
     for (const f of this.openFiles.values()) {
       if (f.closed === true) { await f.finalizing?.catch(() => {}); continue } // verify() closes it
       await this.whenIdle(f).catch(() => {})
