@@ -246,7 +246,7 @@ export class MeshHost {
       if (self.updatedMs !== this.lastPushedSelfVersion) items.push(self)
       if (items.length > 0) void this.push(peer, items)
     }
-    if (this.node.getPeers().length > 0) this.lastPushedSelfVersion = self.updatedMs
+    if (peers.length > 0) this.lastPushedSelfVersion = self.updatedMs
   }
 
   private async push (peer: PeerId, announcements: PeerAnnouncement[]): Promise<void> {
@@ -267,8 +267,8 @@ export class MeshHost {
     const connected = new Set(this.node.getPeers().map(p => p.toString()))
     const candidates = table.list().filter(p => !connected.has(p.peerId) && p.multiaddrs.length > 0 && !this.dialling.has(p.peerId) &&
       now - (this.failedDials.get(p.peerId) ?? -Infinity) > NEIGHBOUR_RETRY_MS)
-    while (connected.size + this.neighbourDials < (this.init.neighbours ?? NEIGHBOURS) && this.neighbourDials < NEIGHBOUR_DIALS_IN_FLIGHT && candidates.length > 0) {
-      const [peer] = candidates.splice(Math.floor(Math.random() * candidates.length), 1)
+    const wanted = Math.min((this.init.neighbours ?? NEIGHBOURS) - connected.size, NEIGHBOUR_DIALS_IN_FLIGHT) - this.neighbourDials
+    for (const peer of pickRandom(candidates, wanted)) {
       this.neighbourDials++
       void this.dial(peer.peerId, table.announcement(peer.peerId)).then(ok => {
         if (!ok) this.failedDials.set(peer.peerId, this.nowMs())
