@@ -11,8 +11,8 @@ export interface DatagramSource { readonly address: string, readonly port: numbe
 
 /**
  * Called once per received datagram. `datagram` is valid only during the call (the batched socket reuses its memory):
- * copy whatever must outlive it. `receivedMs` is when the kernel took the datagram in where the socket can tell (the batched
- * socket: SO_TIMESTAMPNS), else when it was read off the socket (driver clock, ms).
+ * copy whatever must outlive it. `receivedMs` is each socket's best reading of when the datagram arrived (driver clock, ms):
+ * the kernel's stamp on the batched socket (SO_TIMESTAMPNS), the first read of its poll phase on node:dgram.
  */
 export type DatagramHandler = (datagram: Buffer, source: DatagramSource, receivedMs: number) => void
 

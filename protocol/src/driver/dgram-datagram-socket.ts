@@ -12,6 +12,8 @@ const MAX_OUTSTANDING_SENDS = 2048
  * with nothing queued), so one callback confirms every send before it; a callback on each datagram cost a nextTick each.
  */
 const SEND_CONFIRM_EVERY = 64
+/** Datagrams read within this long of the first of their poll phase carry its read time (ms). */
+const MAX_BATCH_STAMP_MS = 1
 
 /**
  * Resolves IP literals synchronously: node:dgram's default lookup defers every send to the next tick, which costs CPU
@@ -33,9 +35,12 @@ export class DgramDatagramSocket implements DatagramSocket {
   private sendsIssued = 0
   private sendsConfirmed = 0
   private closed = false
+  /** Read time of the first datagram of the current poll phase (ms); undefined between poll phases. */
+  private batchStampMs: number | undefined
+  private readonly endBatch = (): void => { this.batchStampMs = undefined }
 
   private constructor (private readonly socket: Socket, readonly port: number, private readonly options: DatagramSocketOptions) {
-    socket.on('message', (msg, rinfo) => options.onDatagram(msg, rinfo, performance.now()))
+    socket.on('message', (msg, rinfo) => options.onDatagram(msg, rinfo, this.receiveStamp()))
     socket.on('error', () => { /* per-send errors arrive in callbacks; a socket error only matters on close */ })
     this.receiveBufferBytes = socket.getRecvBufferSize()
     this.sendBufferBytes = socket.getSendBufferSize()
@@ -50,6 +55,19 @@ export class DgramDatagramSocket implements DatagramSocket {
     try { socket.setRecvBufferSize(options.receiveBufferBytes) } catch (_) { /* the kernel keeps its default */ }
     try { socket.setSendBufferSize(options.sendBufferBytes) } catch (_) { /* the kernel keeps its default */ }
     return new DgramDatagramSocket(socket, socket.address().port, options)
+  }
+
+  /**
+   * node:dgram offers no kernel timestamps, only read times: the datagrams of one poll phase carry the first one's (the
+   * later ones waited behind it, not on the path), and one read more than MAX_BATCH_STAMP_MS later (a GC pause
+   * mid-phase) starts a new stamp: datagrams that arrived during the pause must not look early, or one sample below the
+   * true base delay would inflate every later queueing delay.
+   */
+  private receiveStamp (): number {
+    const now = performance.now()
+    if (this.batchStampMs === undefined) setImmediate(this.endBatch)
+    if (this.batchStampMs === undefined || now - this.batchStampMs > MAX_BATCH_STAMP_MS) this.batchStampMs = now
+    return this.batchStampMs
   }
 
   get blocked (): boolean { return this.sendsIssued - this.sendsConfirmed >= MAX_OUTSTANDING_SENDS }

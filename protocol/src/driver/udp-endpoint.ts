@@ -31,8 +31,6 @@ export interface BindOptions {
 const DEFAULT_SOCKET_BUFFER_BYTES = 64 << 20
 /** Datagrams one session may emit per loop turn, so receiving keeps its share of the event loop. */
 const MAX_BURST_PER_TURN = 512
-/** Datagrams processed within this long of the first of their poll-phase batch carry its receive time (ms). */
-const MAX_BATCH_STAMP_MS = 1
 /** Journal checkpoint period (ms). */
 const JOURNAL_INTERVAL_MS = 1000
 /** Flush gathered write buffers at least this often (ms). */
@@ -91,7 +89,6 @@ export class UdpEndpoint {
    * of a batch carries the time it was read off the socket, not the time its turn to be processed came, so processing
    * delay is never read as queueing delay by the rate controller.
    */
-  private batchReceiveMs: number | undefined
   /** The session the last datagram was for, and its connection id bytes: most datagrams skip the hex lookup. */
   private lastEntry: Entry | undefined
   private lastIdBytes: Buffer | undefined
@@ -136,13 +133,7 @@ export class UdpEndpoint {
   }
 
   /** One datagram off the socket; `msg` is valid only during this call (the session opens it in place and copies what it keeps). */
-  private onDatagram (msg: Buffer, source: DatagramSource, clockMs: number): void {
-    // The batched socket stamps each datagram with the kernel's arrival time. node:dgram's are read times: the datagrams
-    // of one poll phase carry the first one's, and a batch longer than MAX_BATCH_STAMP_MS (a GC pause mid-batch) starts a
-    // new stamp: datagrams that arrived during the pause must not look early, or one sample below the true base delay
-    // would inflate every later queueing delay.
-    if (this.socket.io !== 'batched' && (this.batchReceiveMs === undefined || clockMs - this.batchReceiveMs > MAX_BATCH_STAMP_MS)) this.batchReceiveMs = clockMs
-    const receivedMs = this.socket.io === 'batched' ? clockMs : this.batchReceiveMs!
+  private onDatagram (msg: Buffer, source: DatagramSource, receivedMs: number): void {
     let entry = this.lastEntry
     const idBytes = this.lastIdBytes
     if (entry === undefined || idBytes === undefined || entry.session.state === 'closed' || msg.length < 9 ||
@@ -170,7 +161,6 @@ export class UdpEndpoint {
   private readonly onTimer = (): void => { this.timer = undefined; this.turn() }
 
   private readonly turn = (): void => {
-    this.batchReceiveMs = undefined
     if (this.closed) return
     const now = nowMs()
     let deadline = Infinity
