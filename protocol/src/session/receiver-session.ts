@@ -30,7 +30,7 @@ const MAX_EARLY_FRAMES = 8192
 /** Receive rate is measured over at least this window (ms). */
 const RATE_WINDOW_MS = 25
 /** While syncing, the full state is repeated this often (ms) until the first data arrives. */
-const SYNC_REPEAT_MS = 200
+export const SYNC_REPEAT_MS = 200
 
 export class ReceiverSession extends SessionCore implements SinkListener {
   readonly transferRole = 'receiver'
@@ -68,6 +68,8 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   private nackCursor = 0
   private rateWindowStartMs: number
   private rateWindowBytes = 0
+  /** Whether a data datagram has opened the current rate window. */
+  private rateWindowHasData = false
   private receiveRateBitsPerSec = 0
   payloadBytesReceived = 0
 
@@ -202,8 +204,22 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   }
   protected onClosed (): void {}
 
+  /**
+   * A resumed receiver stops repeating its sync at the first data, which after a first flight need not mean the sender
+   * has it: a sender still waiting pings, and the full state goes out again (SPEC.md §5.4).
+   */
+  protected override onPing (nowMs: number): void {
+    if (!this.resuming || this.syncing) return
+    this.syncing = true
+    this.syncFrames = []
+    this.syncDueMs = nowMs
+  }
+
   protected onFrame (frame: Frame, ticks: number, pn: number, nowMs: number): void {
     if (frame.type !== PacketType.Data) return
+    // Only a first flight reaches a resumed receiver before its sync (SPEC.md §4.2.1): while the sink still reads back
+    // what is held there is no sync to end, and writes would race that check; the sync asks for these bytes again.
+    if (this.syncing && this.uncheckedCount > 0) { this.dropped.beforeSync++; return }
     if (pn > this.largestPn) { this.largestPn = pn; this.largestPnAtMs = nowMs }
     this.syncing = false
     this.ackPendingPackets++
@@ -213,7 +229,15 @@ export class ReceiverSession extends SessionCore implements SinkListener {
     const owd = ((localTicks - ticks - this.owdBaseTicks) | 0) / 100
     this.owdLast = owd
     if (owd < this.owdMinInterval) this.owdMinInterval = owd
-    this.rateWindowBytes += frame.payload.length
+    // A window that has seen no data yet starts at this datagram: the idle time before the first data (the handshake,
+    // a pause of the sender) is not the path's rate, and a first report read over it made the start leave too low.
+    // The window's first datagram only marks its start: the bytes after it over the time since are the rate.
+    if (!this.rateWindowHasData) {
+      this.rateWindowHasData = true
+      this.rateWindowStartMs = nowMs
+    } else {
+      this.rateWindowBytes += frame.payload.length
+    }
     this.onData(frame, nowMs)
   }
 
@@ -381,6 +405,7 @@ export class ReceiverSession extends SessionCore implements SinkListener {
       this.receiveRateBitsPerSec = (this.rateWindowBytes * 8000) / elapsed
       this.rateWindowStartMs = nowMs
       this.rateWindowBytes = 0
+      this.rateWindowHasData = false
     }
   }
 
