@@ -7,10 +7,32 @@ export const resultsMarkdownPath = join(import.meta.dirname, '..', 'RESULTS.md')
 const begin = '<!-- wan-lab:begin (written by bench/wan/run.ts; edits inside are overwritten) -->'
 const end = '<!-- wan-lab:end -->'
 
-function cell (r: WanResult | undefined): string {
+/** A file size as the table says it: 64 MiB, 1 GiB. */
+function sizeLabel (bytes: number): string {
+  return bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`
+}
+
+/** The file size most rows were measured with: the table's size, named in its heading; other sizes are marked in their cells. */
+function commonFileBytes (rows: WanResult[]): number {
+  const counts = new Map<number, number>()
+  for (const r of rows) counts.set(r.fileBytes, (counts.get(r.fileBytes) ?? 0) + 1)
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
+}
+
+function cell (r: WanResult | undefined, tableBytes: number): string {
   if (r === undefined) return ''
   const mark = !r.completed ? ' (stopped)' : r.sha256ok === false ? ' ✗sha' : ''
-  return `${r.goodputMbps.toFixed(1)}${mark}`
+  const size = r.fileBytes === tableBytes ? '' : ` [${sizeLabel(r.fileBytes)}]`
+  return `${r.goodputMbps.toFixed(1)}${mark}${size}`
+}
+
+/** Ferry's goodput against the issue's yardsticks, where the row has them: capacity × (1 − loss), then BBR and uftp on the same file size. */
+function ferryRatios (ferry: WanResult | undefined, others: Array<WanResult | undefined>): string[] {
+  if (ferry === undefined) return ['', ...others.map(() => '')]
+  const ideal = ferry.capacityMbps * (1 - ferry.lossPct / 100)
+  const against = (other: WanResult | undefined): string =>
+    other === undefined || other.goodputMbps <= 0 || other.fileBytes !== ferry.fileBytes ? '' : `${(ferry.goodputMbps / other.goodputMbps).toFixed(2)} ×`
+  return [`${(100 * ferry.goodputMbps / ideal).toFixed(1)} %`, ...others.map(against)]
 }
 
 export function wanSection (results: WanResults, chartFile: string): string {
@@ -27,11 +49,15 @@ export function wanSection (results: WanResults, chartFile: string): string {
   if (results.matrix.length > 0) {
     const tools = [...new Set(results.matrix.map(r => r.tool))].sort()
     const profiles = [...new Map(results.matrix.map(r => [`${r.capacityMbps}:${r.rttMs}:${r.lossPct}`, r])).values()]
-    lines.push('### Goodput (Mbit/s) by profile and tool', '', `![goodput against loss](${chartFile})`, '')
-    lines.push(`| capacity Mbit/s | RTT ms | loss % | capacity × (1 − loss) | ${tools.join(' | ')} |`, `|---|---|---|---|${tools.map(() => '---|').join('')}`)
+    const tableBytes = commonFileBytes(results.matrix)
+    lines.push(`### Goodput (Mbit/s) by profile and tool, ${sizeLabel(tableBytes)} file`, '', `![goodput against loss](${chartFile})`, '',
+      `A cell measured with another file size says so in brackets. The last three columns put Ferry against capacity × (1 − loss), and against BBR and uftp on the same file.`, '')
+    lines.push(`| capacity Mbit/s | RTT ms | loss % | capacity × (1 − loss) | ${tools.join(' | ')} | ferry, % of capacity × (1 − loss) | ferry ÷ iperf3-bbr | ferry ÷ uftp |`,
+      `|---|---|---|---|${tools.map(() => '---|').join('')}---|---|---|`)
     for (const p of profiles) {
-      const row = tools.map(t => cell(results.matrix.find(r => r.tool === t && r.capacityMbps === p.capacityMbps && r.rttMs === p.rttMs && r.lossPct === p.lossPct)))
-      lines.push(`| ${p.capacityMbps} | ${p.rttMs} | ${p.lossPct} | ${(p.capacityMbps * (1 - p.lossPct / 100)).toFixed(1)} | ${row.join(' | ')} |`)
+      const find = (tool: string): WanResult | undefined => results.matrix.find(r => r.tool === tool && r.capacityMbps === p.capacityMbps && r.rttMs === p.rttMs && r.lossPct === p.lossPct)
+      const row = tools.map(t => cell(find(t), tableBytes))
+      lines.push(`| ${p.capacityMbps} | ${p.rttMs} | ${p.lossPct} | ${(p.capacityMbps * (1 - p.lossPct / 100)).toFixed(1)} | ${row.join(' | ')} | ${ferryRatios(find('ferry'), [find('iperf3-bbr'), find('uftp')]).join(' | ')} |`)
     }
     lines.push('', '<details><summary>Every run: bytes, seconds, CPU, checksum</summary>', '',
       '| tool | capacity | RTT ms | loss % | bytes | goodput Mbit/s | seconds | wall s | CPU s | sha256 ok | completed | when | load avg | notes |',
