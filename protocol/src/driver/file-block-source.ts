@@ -3,6 +3,8 @@ import { createHash, type Hash } from 'node:crypto'
 import { close, open, read } from 'node:fs'
 import { MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
 import type { BlockSource } from '../session/block-io.js'
+import { SmallFileReader } from './small-file-reader.js'
+import { Sha256Thread, sharedBuffer } from '../files/sha256-thread.js'
 
 /** Block size: a whole number of datagram payloads (735 × 1427 ≈ 1 MiB), so no datagram straddles two blocks. */
 export const SOURCE_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
@@ -14,6 +16,8 @@ const MAX_CACHED_BYTES = 64 * SOURCE_BLOCK_BYTES
 const MAX_PARALLEL_READS = 16
 /** …as long as they add up to no more than this (bytes): four whole blocks, as many small files as fit. */
 const MAX_PARALLEL_READ_BYTES = 4 * SOURCE_BLOCK_BYTES
+/** Shared block buffers kept for reuse: a fresh one costs page faults, and shared memory is freed only by a full GC. */
+const SPARE_BLOCK_BUFFERS = 16
 
 export interface SourceFile {
   /** null for folders (nothing to read). */
@@ -51,7 +55,14 @@ export class FileBlockSource implements BlockSource {
   private readonly sequential: SequentialRead[] = []
   /** Bytes the reads in `sequential` cover. */
   private sequentialBytes = 0
+  /** The file the reader is in, hashed here when it fits in one block, else by `hashThread` (stream `readerStream`). */
   private readerHash: Hash = createHash('sha256')
+  private readonly hashThread = new Sha256Thread()
+  private readerStream: number | undefined
+  /** Shared buffers the hash thread has not hashed yet, and those of them no longer cached (reused once hashed). */
+  private readonly beingHashed = new Set<Buffer>()
+  private readonly droppedWhileHashed = new Set<Buffer>()
+  private readonly spareBlocks: Buffer[] = []
   /** The session's new-data cursor (file, offset), from `read` and `advise`. */
   private cursorFile = 0
   private cursorOffset = 0
@@ -61,6 +72,8 @@ export class FileBlockSource implements BlockSource {
   private lastBytes: Buffer | undefined
   private failed: Error | undefined
   private closed = false
+  /** Files of one block are read whole in a thread, many per message (10,000 small files: no open/read/close each on the main thread). */
+  private readonly smallFiles = new SmallFileReader()
 
   constructor (private readonly files: readonly SourceFile[], private readonly onReady: () => void, private readonly onError: (err: Error) => void) {
     let start = 0
@@ -91,12 +104,14 @@ export class FileBlockSource implements BlockSource {
   }
 
   private async readBlock (fileIndex: number, block: number): Promise<Buffer> {
+    const file = this.files[fileIndex]!
+    if (file.sizeBytes <= SOURCE_BLOCK_BYTES) return await this.smallFiles.read(file.absolutePath!, file.sizeBytes)
     const opened = this.acquire(fileIndex)
     try {
       const fd = await opened
       const start = block * SOURCE_BLOCK_BYTES
       const length = Math.min(SOURCE_BLOCK_BYTES, this.files[fileIndex]!.sizeBytes - start)
-      const buf = Buffer.allocUnsafe(length)
+      const buf = this.blockBuffer(fileIndex, length)
       for (let got = 0; got < length;) {
         const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, start + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
         if (n === 0) throw new Error(`${this.files[fileIndex]!.absolutePath} is shorter than announced (it changed while being sent)`)
@@ -106,6 +121,21 @@ export class FileBlockSource implements BlockSource {
     } finally {
       this.releaseDescriptor(fileIndex)
     }
+  }
+
+  /** Files larger than a block are hashed by the thread (the main thread builds and seals datagrams); small ones here, at once. */
+  private hashedInThread (fileIndex: number): boolean { return this.files[fileIndex]!.sizeBytes > SOURCE_BLOCK_BYTES }
+
+  /** Room for a block: shared memory (reused) for files the hash thread reads; a file of one block is hashed here. */
+  private blockBuffer (fileIndex: number, length: number): Buffer {
+    if (!this.hashedInThread(fileIndex)) return Buffer.allocUnsafe(length)
+    return (length === SOURCE_BLOCK_BYTES ? this.spareBlocks.pop() : undefined) ?? sharedBuffer(length)
+  }
+
+  /** A block's bytes left the cache (the session copied what it sent from them): reuse the buffer once it is hashed. */
+  private recycle (bytes: Buffer): void {
+    if (this.beingHashed.has(bytes)) { this.droppedWhileHashed.add(bytes); return }
+    if (bytes.length === SOURCE_BLOCK_BYTES && bytes.buffer instanceof SharedArrayBuffer && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(bytes)
   }
 
   /** Bytes the sequential reader has asked for beyond the session's cursor. */
@@ -150,21 +180,41 @@ export class FileBlockSource implements BlockSource {
       this.sequentialBytes -= bytes!.length
       loaded = true
       if (f.absolutePath === null) { this.digests.set(fileIndex, createHash('sha256').digest()); continue }
-      this.readerHash.update(bytes!)
+      if (this.hashedInThread(fileIndex)) this.hashInThread(bytes!)
+      else this.readerHash.update(bytes!)
       // Blocks behind the cursor (already acknowledged on a resume) are only hashed, not cached.
       const behind = fileIndex < this.cursorFile || (fileIndex === this.cursorFile && (block + 1) * SOURCE_BLOCK_BYTES <= this.cursorOffset)
       if (!behind && bytes!.length > 0) this.store(this.key(fileIndex, block), bytes!)
+      else this.recycle(bytes!)
       if (block * SOURCE_BLOCK_BYTES + bytes!.length >= f.sizeBytes) {
-        this.digests.set(fileIndex, this.readerHash.digest())
-        this.readerHash = createHash('sha256')
+        if (this.readerStream === undefined) {
+          this.digests.set(fileIndex, this.readerHash.digest())
+          this.readerHash = createHash('sha256')
+        } else {
+          this.hashThread.end(this.readerStream).then(digest => {
+            if (this.closed) return
+            this.digests.set(fileIndex, digest)
+            this.onReady()
+          }, (err: Error) => { if (!this.closed) this.fail(err) })
+          this.readerStream = undefined
+        }
       }
     }
     if (loaded) { this.onReady(); this.pump() }
   }
 
+  /** Feeds the reader's file hash in the thread; the buffer may be reused once the thread is done with it. */
+  private hashInThread (bytes: Buffer): void {
+    this.beingHashed.add(bytes)
+    this.hashThread.update(this.readerStream ??= this.hashThread.begin(), bytes).then(() => {
+      this.beingHashed.delete(bytes)
+      if (this.droppedWhileHashed.delete(bytes)) this.recycle(bytes)
+    }, (err: Error) => { if (!this.closed) this.fail(err) })
+  }
+
   private store (key: string, bytes: Buffer): void {
     const old = this.cache.get(key)
-    if (old !== undefined) this.cachedBytes -= old.bytes.length
+    if (old !== undefined) { this.cachedBytes -= old.bytes.length; this.recycle(old.bytes) }
     this.cache.set(key, { bytes, releasedBytes: 0 })
     this.cachedBytes += bytes.length
     while (this.cachedBytes > MAX_CACHED_BYTES) this.evict(this.cache.keys().next().value!)
@@ -176,6 +226,7 @@ export class FileBlockSource implements BlockSource {
     this.cache.delete(key)
     this.cachedBytes -= b.bytes.length
     if (b.bytes === this.lastBytes) { this.lastBytes = undefined; this.lastFile = -1 }
+    this.recycle(b.bytes)
   }
 
   private fail (err: Error): void {
@@ -261,6 +312,8 @@ export class FileBlockSource implements BlockSource {
 
   async close (): Promise<void> {
     this.closed = true
+    await this.smallFiles.close()
+    await this.hashThread.close()
     for (const d of this.descriptors.values()) {
       const fd = await d.fd.catch(() => undefined)
       if (fd !== undefined) await new Promise<void>(resolve => close(fd, () => resolve()))
