@@ -61,6 +61,13 @@ async function viaFerry (lab: WanLab, source: string, destination: string, scrat
     const sender = startFerrySender(lab, { session, policy: 'fair', targetBitsPerSec: profile.capacityMbps * 1e6, source: { dir: source } })
     const { outcome, timedOut } = await outcomeWithin(sender, timeoutMs)
     const received = timedOut ? await receiver.stop() : (await outcomeWithin(receiver, 10_000)).outcome
+    // FERRY_WAN_TRACE_DIR: keep both sides' event lines (progress with rate control and event-loop delay) for diagnosis.
+    const traceDir = process.env.FERRY_WAN_TRACE_DIR
+    if (traceDir !== undefined) {
+      mkdirSync(traceDir, { recursive: true })
+      writeFileSync(join(traceDir, 'sender.jsonl'), outcome.stdout)
+      writeFileSync(join(traceDir, 'receiver.jsonl'), received.stdout)
+    }
     const done = ferryEvents(outcome.stdout).find(e => e.event === 'done')
     const error = [...ferryEvents(outcome.stdout), ...ferryEvents(received.stdout)].find(e => e.event === 'error')
     return {

@@ -39,7 +39,9 @@ export interface FerrySideOptions {
 }
 
 function spawnSide (namespace: string, args: string[], options: FerrySideOptions): NamespaceProcess {
-  return new NamespaceProcess(namespace, [process.execPath, transferScript(), '--connection-id', options.session.connectionId, ...args], {
+  // FERRY_WAN_SIDE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the two Ferry sides only, for diagnosis.
+  const nodeArgs = (process.env.FERRY_WAN_SIDE_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  return new NamespaceProcess(namespace, [process.execPath, ...nodeArgs, transferScript(), '--connection-id', options.session.connectionId, ...args], {
     cwd: repoRoot,
     env: { ...process.env, FERRY_WAN_SECRET_HEX: options.session.secretHex },
     ...(options.onEvent === undefined ? {} : { onStdoutLine: (line: string) => { if (line.startsWith('{')) options.onEvent!(JSON.parse(line) as FerryEvent) } })

@@ -5,6 +5,7 @@ import '@ferry/protocol/polyfill/promise-with-resolvers'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { parseArgs } from 'node:util'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { UdpEndpoint, type SendFile, type RatePolicy } from '@ferry/protocol/driver/index'
 
 function print (event: Record<string, unknown>): void {
@@ -44,7 +45,7 @@ async function main (): Promise<void> {
       'target-bits-per-sec': { type: 'string' },
       'min-bits-per-sec': { type: 'string', default: '1000000' },
       'path-bits-per-sec': { type: 'string' },
-      'progress-interval-ms': { type: 'string', default: '1000' }
+      'progress-interval-ms': { type: 'string', default: process.env.FERRY_WAN_PROGRESS_INTERVAL_MS ?? '1000' }
     }
   })
   const secretHex = process.env.FERRY_WAN_SECRET_HEX ?? ''
@@ -54,7 +55,15 @@ async function main (): Promise<void> {
   const secret = new Uint8Array(Buffer.from(secretHex, 'hex'))
   const endpoint = await UdpEndpoint.bind({ host: values.bind ?? '0.0.0.0', port: Number(values.port) })
   print({ event: 'bound', port: endpoint.port })
-  const onProgress = (p: object): void => print({ event: 'progress', ...p })
+  // Event-loop delay between progress lines (ms): a stall the rate controller could read as queueing shows up here.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+  loopDelay.enable()
+  const loopDelaySummary = (): Record<string, number> => {
+    const s = { loopDelayMeanMs: Number((loopDelay.mean / 1e6).toFixed(2)), loopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(2)), loopDelayMaxMs: Number((loopDelay.max / 1e6).toFixed(2)) }
+    loopDelay.reset()
+    return s
+  }
+  const onProgress = (p: object): void => print({ event: 'progress', atMs: Math.round(performance.now()), ...p, ...loopDelaySummary() })
   const progressIntervalMs = Number(values['progress-interval-ms'])
   const controller = new AbortController()
   process.once('SIGTERM', () => controller.abort())
@@ -65,6 +74,7 @@ async function main (): Promise<void> {
         ? filesUnder(values['source-dir'])
         : (values.file ?? []).map(path => ({ relativePath: path.split('/').pop()!, absolutePath: path, sizeBytes: statSync(path).size }))
       const started = process.hrtime.bigint()
+      print({ event: 'sending', atMs: Math.round(performance.now()), files: files.length })
       const result = await endpoint.send({
         connectionId, secret, role: 'initiator', remote: { host: host!, port: Number(port) }, files,
         rate: {
@@ -74,7 +84,7 @@ async function main (): Promise<void> {
         signal: controller.signal, onProgress, progressIntervalMs
       })
       // the sender's clock from the call to the receiver's last confirmation: session set-up, data, repairs and the final checksums
-      print({ event: 'done', seconds: Number(process.hrtime.bigint() - started) / 1e9, result: summary(result) })
+      print({ event: 'done', atMs: Math.round(performance.now()), seconds: Number(process.hrtime.bigint() - started) / 1e9, result: summary(result) })
     } else if (values.mode === 'receive') {
       const started = process.hrtime.bigint()
       const result = await endpoint.receive({
@@ -82,7 +92,7 @@ async function main (): Promise<void> {
         ...(values.journal === undefined ? {} : { journalPath: values.journal }),
         signal: controller.signal, onProgress, progressIntervalMs
       })
-      print({ event: 'done', seconds: Number(process.hrtime.bigint() - started) / 1e9, result: summary(result) })
+      print({ event: 'done', atMs: Math.round(performance.now()), seconds: Number(process.hrtime.bigint() - started) / 1e9, result: summary(result) })
     } else {
       throw new Error('--mode must be send or receive')
     }
