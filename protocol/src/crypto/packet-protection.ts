@@ -25,6 +25,7 @@ export class PacketProtection {
   private readonly localSecret: Buffer
   private readonly remoteSecret: Buffer
   private suite: CipherSuite | undefined
+  private firstFlightSuite: CipherSuite | undefined
   private readonly localKeys = new Map<string, PacketKey>()
   private readonly remoteKeys = new Map<string, PacketKey>()
   private readonly nonce = Buffer.alloc(12)
@@ -44,6 +45,12 @@ export class PacketProtection {
 
   /** Fixes the negotiated suite for data packets. */
   setSuite (suite: CipherSuite): void { this.suite = suite }
+  /**
+   * An initiating sender's first flight (SPEC.md §4.2.1): until a suite is negotiated, datagrams other than HELLO and
+   * CLOSE are sealed and opened under `suite`; a CLOSE is sealed under the handshake keys (a responder without a suite
+   * reads it) and opened under either (the responder may have finished the whole transfer before a lost reply is repeated).
+   */
+  startFirstFlight (suite: CipherSuite): void { this.firstFlightSuite = suite }
   get negotiatedSuite (): CipherSuite | undefined { return this.suite }
 
   private keyFor (cache: Map<string, PacketKey>, dirSecret: Buffer, suite: CipherSuite, generation: number | 'hs'): PacketKey {
@@ -61,11 +68,12 @@ export class PacketProtection {
     return k
   }
 
-  private select (buf: Uint8Array, pn: number, local: boolean, forceHandshake = false): { suite: CipherSuite, key: PacketKey } | undefined {
+  private select (buf: Uint8Array, pn: number, local: boolean, forceHandshake = false, dataSuite = this.suite ?? this.firstFlightSuite): { suite: CipherSuite, key: PacketKey } | undefined {
     const type = buf[0]! & 0x0f
     // A CLOSE before any suite was agreed (e.g. a handshake that timed out) travels under the handshake keys (SPEC.md §3.4).
-    const isHello = forceHandshake || type === PacketType.Hello || (type === PacketType.Close && this.suite === undefined)
-    const suite = isHello ? CipherSuite.ChaCha20Poly1305 : this.suite
+    // A first flight's initiator still seals its CLOSE so, but opens one under the first flight's suite first.
+    const isHello = forceHandshake || type === PacketType.Hello || (type === PacketType.Close && (local ? this.suite : dataSuite) === undefined)
+    const suite = isHello ? CipherSuite.ChaCha20Poly1305 : dataSuite
     if (suite === undefined) return undefined
     const generation: number | 'hs' = isHello ? 'hs' : Math.floor(pn / KEY_UPDATE_PACKETS[suite])
     // Data packets hit the same generation over and over: skip the keyed lookup (and its string) for them.
@@ -117,12 +125,21 @@ export class PacketProtection {
   /** Decrypts in place; returns the plaintext body (a view into `buf`) or undefined when the datagram does not authenticate. */
   open (buf: Buffer, pn: number): Buffer | undefined {
     const opened = this.openWith(buf, pn, false)
-    if (opened !== undefined || (buf[0]! & 0x0f) !== PacketType.Close || this.suite === undefined) return opened
+    if (opened !== undefined || (buf[0]! & 0x0f) !== PacketType.Close || (this.suite ?? this.firstFlightSuite) === undefined) return opened
     return this.openWith(buf, pn, true)
   }
 
-  private openWith (buf: Buffer, pn: number, forceHandshake: boolean): Buffer | undefined {
-    const sel = this.select(buf, pn, false, forceHandshake)
+  /**
+   * Opens a data datagram under `suite` before any suite is fixed (a first flight that overtook its hello, SPEC.md
+   * §4.2.1), without fixing it; undefined when it does not authenticate. In place, as open().
+   */
+  openBeforeSuite (buf: Buffer, pn: number, suite: CipherSuite): Buffer | undefined {
+    if (this.suite !== undefined) throw new FerryError('FERRY_PROTOCOL_STATE', 'a cipher suite is already negotiated')
+    return this.openWith(buf, pn, false, suite)
+  }
+
+  private openWith (buf: Buffer, pn: number, forceHandshake: boolean, dataSuite = this.suite ?? this.firstFlightSuite): Buffer | undefined {
+    const sel = this.select(buf, pn, false, forceHandshake, dataSuite)
     if (sel === undefined) return undefined
     const nonce = this.makeNonce(sel.key.iv, pn)
     const aad = buf.subarray(0, HEADER_BYTES)

@@ -5,13 +5,18 @@ import { MANIFEST_FILE_INDEX, MAX_DATAGRAM_BYTES, PacketType, type AckFrame, typ
 import { RangeSet } from '../wire/range-set.js'
 import type { BlockSource } from './block-io.js'
 import { InFlightTable } from './in-flight-table.js'
-import { MAX_ACK_DELAY_MS } from './receiver-session.js'
+import { MAX_ACK_DELAY_MS, SYNC_REPEAT_MS } from './receiver-session.js'
 import { SessionCore, type SessionOptions } from './session-core.js'
 
 export interface SenderSessionOptions extends SessionOptions {
   entries: readonly ManifestEntry[]
   source: BlockSource
   rateController: RateController
+  /**
+   * The receiver is known to resume (e.g. the control plane said so): no first flight, since most of it would repeat
+   * what the receiver holds. Default false: an initiating sender sends data right behind its hello (SPEC.md §4.2.1).
+   */
+  receiverResuming?: boolean
 }
 
 /** Packets whose send time is kept for RTT samples (a power of two). */
@@ -71,6 +76,8 @@ export class SenderSession extends SessionCore {
   private readonly sentTimes = new Float64Array(SENT_TIME_RING).fill(-1)
   private readonly sentPns = new Float64Array(SENT_TIME_RING).fill(-1)
   private largestAckedPn = -1
+  /** When the sender last asked a resumed receiver for its sync again (ms, SPEC.md §5.4). */
+  private syncAskedMs = -Infinity
   /** Whether an acknowledgement of data has given an RTT sample yet (the handshake's timed no data). */
   private dataRttSampled = false
   readonly stats: SenderStats = { payloadBytesSent: 0, retransmittedBytes: 0, lostBytes: 0 }
@@ -83,6 +90,8 @@ export class SenderSession extends SessionCore {
     this.source = options.source
     this.rateController = options.rateController
     this.lastRefillMs = options.nowMs
+    // A first flight assumes a fresh receiver, whose sync is empty (SPEC.md §5.4); a resuming reply takes it back.
+    if (options.receiverResuming !== true && this.startFirstFlight()) this.synced = true
   }
 
   /** True once the receiver holds every byte (it still has to confirm the checksums with its close). */
@@ -93,9 +102,24 @@ export class SenderSession extends SessionCore {
   get isWaitingForSource (): boolean { return this.waitingForSource }
 
   protected onEstablished (nowMs: number): void {
-    this.lastRefillMs = nowMs
+    // A first flight has been pacing since the hello: its tokens stand.
+    if (!this.firstFlight) this.lastRefillMs = nowMs
     // A receiver that is not resuming holds nothing: its hello is the whole sync (SPEC.md §5.4), saving a round trip.
-    if (!this.peerResuming) this.synced = true
+    if (!this.peerResuming) { this.synced = true; return }
+    // A resuming one: no data until its sync is complete, which the first flight's acknowledgements may have brought.
+    this.synced = false
+    this.syncAskedMs = nowMs
+    this.completeSync(nowMs)
+  }
+
+  /** How long (ms) a sender waits for a resumed receiver's sync before it asks again: the receiver's repeat interval. */
+  private get syncAskIntervalMs (): number { return Math.max(SYNC_REPEAT_MS, this.srttMs) }
+
+  /** Once the sync frames cover the whole space, data starts over from the first byte the receiver lacks (SPEC.md §5.4). */
+  private completeSync (_nowMs: number): void {
+    if (this.synced || !this.syncCoverage.covers(0, this.layout.totalBytes)) return
+    this.synced = true
+    this.cursor = 0
   }
   protected onClosed (): void {}
 
@@ -146,10 +170,8 @@ export class SenderSession extends SessionCore {
       }
       if (cursor < to) lostBytes += this.markGap(cursor, to, lossBeforeMs)
     }
-    if (ack.sync && !this.synced && this.syncCoverage.covers(0, total)) {
-      this.synced = true
-      this.cursor = 0
-    }
+    // While the first flight lasts `synced` stands for a fresh receiver; only an established session completes a sync.
+    if (ack.sync && this.state === 'established') this.completeSync(nowMs)
     this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.dataRttSampled ? this.srttMs : NaN })
     if (this.allAcked && this.synced) this.waitingForSource = false
   }
@@ -216,7 +238,14 @@ export class SenderSession extends SessionCore {
     return Math.max(overdueMs, this.lastTailProbeMs + this.srttMs / 4)
   }
 
+  /**
+   * A first flight before any RTT sample (no acknowledgement, no reply yet) has only the default RTT, which may be far
+   * below the path's: its loss timers wait for a sample or the reply (SPEC.md §4.2.1).
+   */
+  private get lossTimersWait (): boolean { return this.state === 'handshake' && !this.hasRttSample }
+
   protected onTimeout (nowMs: number): void {
+    if (this.lossTimersWait) return
     // Probe timeout: the oldest unacknowledged chunks whose acknowledgement is overdue are resent (tail loss, lost retransmissions).
     const before = nowMs - 2 * this.ptoMs + 1e-6 // tolerance: the deadline was computed as sentAt + 2 PTO
     let lost = 0
@@ -236,7 +265,8 @@ export class SenderSession extends SessionCore {
   protected subclassDeadlineMs (): number {
     let deadline = Infinity
     const oldest = this.inFlight.oldestSentAtMs()
-    if (oldest !== undefined) deadline = Math.min(oldest + 2 * this.ptoMs, this.tailProbeDueMs)
+    if (oldest !== undefined && !this.lossTimersWait) deadline = Math.min(oldest + 2 * this.ptoMs, this.tailProbeDueMs)
+    if (!this.synced && this.state === 'established') deadline = Math.min(deadline, this.syncAskedMs + this.syncAskIntervalMs)
     if (this.synced && !this.waitingForSource && this.hasDataToSend()) {
       const rate = this.rateController.rateBitsPerSec(this.lastRefillMs)
       const missing = MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES - this.tokensBytes
@@ -255,7 +285,12 @@ export class SenderSession extends SessionCore {
   sourceReady (): void { this.waitingForSource = false }
 
   protected pollFrame (nowMs: number): Buffer | undefined {
-    if (!this.synced) return undefined
+    if (!this.synced) {
+      // The receiver stops repeating its sync at the first data, a first flight's too: ask again while it is missing.
+      if (this.state !== 'established' || nowMs < this.syncAskedMs + this.syncAskIntervalMs) return undefined
+      this.syncAskedMs = nowMs
+      return this.build({ type: PacketType.Ping, id: 0 }, nowMs)
+    }
     const rate = this.rateController.rateBitsPerSec(nowMs)
     const elapsedMs = Math.max(0, nowMs - this.lastRefillMs)
     const capBytes = Math.max(2 * MAX_DATAGRAM_BYTES, (rate / 8) * Math.max(PACING_BURST_MS, Math.min(elapsedMs, PACING_CATCH_UP_MS)) / 1000)

@@ -42,6 +42,8 @@ export interface DropCounters {
   beforeManifest: number
   sinkFull: number
   duplicate: number
+  /** First-flight data at a resuming receiver still reading back what it holds (SPEC.md §4.2.1): the sync asks for it again. */
+  beforeSync: number
 }
 
 /** Default idle timeout (ms): long enough to ride out a control-plane hiccup, short enough to notice a dead peer. */
@@ -75,7 +77,7 @@ export abstract class SessionCore {
 
   state: SessionState = 'handshake'
   outcome: SessionOutcome | undefined
-  readonly dropped: DropCounters = { malformed: 0, unauthenticated: 0, replayed: 0, wrongConnection: 0, beforeManifest: 0, sinkFull: 0, duplicate: 0 }
+  readonly dropped: DropCounters = { malformed: 0, unauthenticated: 0, replayed: 0, wrongConnection: 0, beforeManifest: 0, sinkFull: 0, duplicate: 0, beforeSync: 0 }
   packetsSent = 0
   packetsReceived = 0
   wireBytesSent = 0
@@ -100,6 +102,11 @@ export abstract class SessionCore {
   private lastCloseSentMs = -Infinity
   private drainUntilMs = Infinity
   protected peerResuming = false
+  /**
+   * An initiating sender sends data right behind its hello, before the reply (SPEC.md §4.2.1): until established, it
+   * sends data and takes acknowledgements and timeouts as if established.
+   */
+  protected firstFlight = false
   /** The slab datagrams are built in, and how much of it is used (bytes). */
   private slab = Buffer.alloc(0)
   private slabUsedBytes = 0
@@ -153,7 +160,8 @@ export abstract class SessionCore {
     const id = this.connectionIdBytes
     for (let i = 0; i < CONNECTION_ID_BYTES; i++) if (buf[1 + i] !== id[i]) { this.dropped.wrongConnection++; return false }
     if (!this.replay.check(header.packetNumber)) { this.dropped.replayed++; return false }
-    const body = this.protection.open(buf, header.packetNumber)
+    const early = this.state === 'handshake' && this.endpointRole === 'responder' && header.type === PacketType.Data
+    const body = early ? this.openFirstFlight(buf, header.packetNumber) : this.protection.open(buf, header.packetNumber)
     if (body === undefined) { this.dropped.unauthenticated++; return false }
     this.replay.commit(header.packetNumber)
     this.lastReceiveMs = nowMs
@@ -173,6 +181,7 @@ export abstract class SessionCore {
       if (frame.type === PacketType.Hello && !frame.reply && this.endpointRole === 'responder' && this.protection.negotiatedSuite !== undefined) this.helloReplyDue = true
       return true
     }
+    if (early) this.establishByFirstFlight(nowMs)
     switch (frame.type) {
       case PacketType.Hello: this.onHello(frame, nowMs); break
       case PacketType.Close:
@@ -180,13 +189,34 @@ export abstract class SessionCore {
         this.state = 'closed'
         this.onClosed()
         break
-      case PacketType.Ping: if (this.pongsDue.length < 8) this.pongsDue.push(frame.id); break
+      case PacketType.Ping:
+        if (this.pongsDue.length < 8) this.pongsDue.push(frame.id)
+        if (this.state === 'established') this.onPing(nowMs)
+        break
       case PacketType.Pong: break
       default:
-        if (this.state !== 'established') break
+        if (this.state !== 'established' && !(this.firstFlight && this.state === 'handshake')) break
         this.onFrame(frame, header.timestampTicks, header.packetNumber, nowMs)
     }
     return true
+  }
+
+  /** A responder's DATA before any hello: authentic only as a first flight, under ChaCha20-Poly1305 if it accepts that (SPEC.md §4.2.1). */
+  private openFirstFlight (buf: Buffer, pn: number): Buffer | undefined {
+    if (!this.suitePreference.includes(CipherSuite.ChaCha20Poly1305)) return undefined
+    return this.protection.openBeforeSuite(buf, pn, CipherSuite.ChaCha20Poly1305)
+  }
+
+  /**
+   * Authentic data overtook the initiator's hello (lost or late): the initiator is a sender in its first flight, so the
+   * session is established here as that hello would have done, and the reply goes out at once (SPEC.md §4.2.1).
+   */
+  private establishByFirstFlight (nowMs: number): void {
+    if (this.transferRole === 'sender') { this.closeLocally('FERRY_PROTOCOL_ROLE', 'both sides want to be the sender', nowMs); return }
+    this.protection.setSuite(CipherSuite.ChaCha20Poly1305)
+    this.state = 'established'
+    this.onEstablished(nowMs)
+    this.helloReplyDue = true
   }
 
   private onHello (frame: HelloFrame, nowMs: number): void {
@@ -196,7 +226,9 @@ export abstract class SessionCore {
     }
     if (this.endpointRole === 'responder') {
       if (frame.reply) return
-      const chosen = this.suitePreference.find(s => (frame.suites & s) !== 0)
+      // A first flight is sealed under ChaCha20-Poly1305: choosing it whenever acceptable keeps that data readable (SPEC.md §4.2.1).
+      const firstFlightSuite = frame.firstFlight && (frame.suites & CipherSuite.ChaCha20Poly1305) !== 0 ? this.suitePreference.find(s => s === CipherSuite.ChaCha20Poly1305) : undefined
+      const chosen = firstFlightSuite ?? this.suitePreference.find(s => (frame.suites & s) !== 0)
       if (chosen === undefined) { this.closeLocally('FERRY_PROTOCOL_CIPHER', 'no cipher suite in common', nowMs); return }
       if (this.state === 'handshake') {
         this.protection.setSuite(chosen)
@@ -217,7 +249,14 @@ export abstract class SessionCore {
     this.peerResuming = frame.resuming
     // Karn's rule: after a retry the reply may answer an earlier hello, so its time says nothing (a path above the
     // first retry interval would read as one retry interval short); the first data acknowledgements give the RTT.
-    if (!this.helloRetried) this.onRttSample(nowMs - this.helloSentAtMs)
+    // A first flight's acknowledgements may have timed data already: those samples come first (SPEC.md §4.2.1).
+    if (!this.helloRetried && !this.hasRttSample) this.onRttSample(nowMs - this.helloSentAtMs)
+    else if (!this.hasRttSample && nowMs - this.helloSentAtMs > this.srttMs) {
+      // Still, it answers a hello sent no later than the last: the RTT is at least that long, and the default RTT far
+      // below it would fire loss timers early until the first data sample.
+      this.srttMs = nowMs - this.helloSentAtMs
+      this.rttVarMs = this.srttMs / 2
+    }
     this.state = 'established'
     this.onEstablished(nowMs)
   }
@@ -271,7 +310,7 @@ export abstract class SessionCore {
       this.closeLocally('FERRY_PROTOCOL_IDLE_TIMEOUT', `nothing heard from the peer for ${this.idleTimeoutMs} ms`, nowMs)
       return
     }
-    if (this.state === 'established') this.onTimeout(nowMs)
+    if (this.state === 'established' || this.firstFlight) this.onTimeout(nowMs)
   }
 
   /** The earliest time (ms) at which handleTimeout or pollTransmit has something to do; Infinity when nothing is scheduled. */
@@ -282,7 +321,7 @@ export abstract class SessionCore {
     if (this.helloReplyDue || this.pongsDue.length > 0) return -Infinity
     if (this.state === 'handshake') {
       if (this.endpointRole === 'initiator') deadline = Math.min(deadline, this.helloSentAtMs + this.helloRetryMs)
-      return deadline
+      return this.firstFlight ? Math.min(deadline, this.subclassDeadlineMs()) : deadline
     }
     deadline = Math.min(deadline, this.lastSendMs + KEEPALIVE_MS)
     return Math.min(deadline, this.subclassDeadlineMs())
@@ -294,7 +333,7 @@ export abstract class SessionCore {
     if (this.state === 'closing') {
       if (this.helloReplyDue) {
         this.helloReplyDue = false
-        return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: true, resuming: this.isResuming(), suites: this.protection.negotiatedSuite! }, nowMs)
+        return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: true, resuming: this.isResuming(), firstFlight: false, suites: this.protection.negotiatedSuite! }, nowMs)
       }
       if (!this.closeDue || nowMs < this.lastCloseSentMs + CLOSE_ANSWER_INTERVAL_MS) return undefined
       this.closeDue = false
@@ -302,15 +341,16 @@ export abstract class SessionCore {
       return this.build(this.closeFrame!, nowMs)
     }
     if (this.state === 'handshake') {
-      if (this.endpointRole !== 'initiator' || nowMs < this.helloSentAtMs + this.helloRetryMs) return undefined
+      if (this.endpointRole !== 'initiator') return undefined
+      if (nowMs < this.helloSentAtMs + this.helloRetryMs) return this.firstFlight ? this.pollFrame(nowMs) : undefined
       if (this.helloSentAtMs !== -Infinity) { this.helloRetryMs = Math.min(2_000, this.helloRetryMs * 2); this.helloRetried = true }
       this.helloSentAtMs = nowMs
       const suites = this.suitePreference.reduce((bits, s) => bits | s, 0)
-      return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: false, resuming: this.isResuming(), suites }, nowMs)
+      return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: false, resuming: this.isResuming(), firstFlight: this.firstFlight, suites }, nowMs)
     }
     if (this.helloReplyDue) {
       this.helloReplyDue = false
-      return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: true, resuming: this.isResuming(), suites: this.protection.negotiatedSuite! }, nowMs)
+      return this.build({ type: PacketType.Hello, senderRole: this.transferRole, reply: true, resuming: this.isResuming(), firstFlight: false, suites: this.protection.negotiatedSuite! }, nowMs)
     }
     const pong = this.pongsDue.shift()
     if (pong !== undefined) return this.build({ type: PacketType.Pong, id: pong }, nowMs)
@@ -354,9 +394,22 @@ export abstract class SessionCore {
     return this.slab.subarray(start, start + bytes)
   }
 
+  /**
+   * An initiating sender starts its first flight (SPEC.md §4.2.1), if its first suite preference is ChaCha20-Poly1305
+   * (the suite every endpoint has, for hellos); call from the constructor. Returns whether it does.
+   */
+  protected startFirstFlight (): boolean {
+    if (this.endpointRole !== 'initiator' || this.suitePreference[0] !== CipherSuite.ChaCha20Poly1305) return false
+    this.protection.startFirstFlight(CipherSuite.ChaCha20Poly1305)
+    this.firstFlight = true
+    return true
+  }
+
   /** Hook: a packet number was used at `nowMs` (the sender records it for RTT). */
   protected onSealed (_pn: number, _nowMs: number): void {}
   protected isResuming (): boolean { return false }
+  /** Hook: the peer pinged (a sender waiting for a resumed receiver's sync asks for it so, SPEC.md §5.4). */
+  protected onPing (_nowMs: number): void {}
   protected abstract onEstablished (nowMs: number): void
   protected abstract onFrame (frame: Frame, timestampTicks: number, packetNumber: number, nowMs: number): void
   protected abstract onTimeout (nowMs: number): void

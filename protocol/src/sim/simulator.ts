@@ -32,6 +32,8 @@ export interface SimFlowSpec {
   /** Default: DelayBasedRateController. */
   createController?: (settings: RateSettings, nowMs: number) => RateController
   resumeFrom?: ResumeJournal
+  /** The sender is told the receiver resumes (as a control plane may know it): no first flight (SPEC.md §4.2.1). Default false. */
+  senderKnowsResume?: boolean
   /** Stop the flow (both sessions dropped, as by a crash) at this virtual time (ms). */
   crashAtMs?: number
   /** Suites both sessions offer, in order of preference; default the sessions' own (ChaCha20-Poly1305 first). */
@@ -169,7 +171,7 @@ export function simulate (options: SimulationOptions): SimulationResult {
     const controller = f.spec.createController?.(f.spec.rate, now) ?? new DelayBasedRateController({ settings: f.spec.rate, nowMs: now })
     const id = connectionIdFor(f.index)
     const suites = f.spec.cipherSuites
-    f.sender = new SenderSession({ connectionId: id, secret, endpointRole: 'initiator', nowMs: now, entries: f.spec.entries, source: f.spec.source ?? new SyntheticBlockSource(), rateController: controller, idleTimeoutMs: 60_000, cipherSuites: suites })
+    f.sender = new SenderSession({ connectionId: id, secret, endpointRole: 'initiator', nowMs: now, entries: f.spec.entries, source: f.spec.source ?? new SyntheticBlockSource(), rateController: controller, idleTimeoutMs: 60_000, cipherSuites: suites, receiverResuming: f.spec.senderKnowsResume })
     f.receiver = new ReceiverSession({ connectionId: id, secret, endpointRole: 'responder', nowMs: now, sink: f.spec.sink ?? new MemoryBlockSink(true), resumeFrom: f.spec.resumeFrom, idleTimeoutMs: 60_000, cipherSuites: suites })
     f.senderEnd = endpoint(f.sender, f.index, 'sender')
     f.receiverEnd = endpoint(f.receiver, f.index, 'receiver')

@@ -34,7 +34,8 @@ export interface PacketHeader {
   timestampTicks: number
 }
 
-export interface HelloFrame { type: typeof PacketType.Hello, senderRole: 'sender' | 'receiver', reply: boolean, resuming: boolean, suites: number }
+/** `firstFlight`: the initiating sender sends data right behind this hello, under ChaCha20-Poly1305 (SPEC.md §4.2.1). */
+export interface HelloFrame { type: typeof PacketType.Hello, senderRole: 'sender' | 'receiver', reply: boolean, resuming: boolean, firstFlight: boolean, suites: number }
 export interface DataFrame { type: typeof PacketType.Data, fileIndex: number, offsetBytes: number, payload: Uint8Array }
 export interface AckSegment { fromBytes: number, toBytes: number, received: Array<[number, number]> }
 export interface AckFrame {
@@ -109,7 +110,7 @@ export function writeBody (buf: Uint8Array, offset: number, frame: Frame): numbe
   let o = offset
   switch (frame.type) {
     case PacketType.Hello:
-      buf[o++] = (frame.senderRole === 'sender' ? 1 : 0) | (frame.reply ? 2 : 0) | (frame.resuming ? 4 : 0)
+      buf[o++] = (frame.senderRole === 'sender' ? 1 : 0) | (frame.reply ? 2 : 0) | (frame.resuming ? 4 : 0) | (frame.firstFlight ? 8 : 0)
       buf[o++] = frame.suites & 0xff
       return o
     case PacketType.Data: {
@@ -164,8 +165,8 @@ export function readBody (type: PacketType, body: Uint8Array): Frame {
   switch (type) {
     case PacketType.Hello: {
       const flags = r.u8()
-      if ((flags & 0xf8) !== 0) throw decodeError('reserved hello flags set')
-      frame = { type, senderRole: (flags & 1) !== 0 ? 'sender' : 'receiver', reply: (flags & 2) !== 0, resuming: (flags & 4) !== 0, suites: r.u8() }
+      if ((flags & 0xf0) !== 0) throw decodeError('reserved hello flags set')
+      frame = { type, senderRole: (flags & 1) !== 0 ? 'sender' : 'receiver', reply: (flags & 2) !== 0, resuming: (flags & 4) !== 0, firstFlight: (flags & 8) !== 0, suites: r.u8() }
       break
     }
     case PacketType.Data: {

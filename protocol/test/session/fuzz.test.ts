@@ -14,7 +14,7 @@ const dropTotal = (s: SessionCore): number => Object.values(s.dropped).reduce((n
 describe('session fuzzing', () => {
   it('drops and counts every hostile datagram while a real transfer completes', () => {
     const secret = new Uint8Array(32).fill(1)
-    const content = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff)
+    const content = new Uint8Array(600_000).map((_, i) => (i * 7) & 0xff)
     const sink = new MemoryBlockSink()
     const sender = new SenderSession({ connectionId: 'feedfacecafebeef', secret, endpointRole: 'initiator', nowMs: 0, entries: [{ relativePath: 'x.bin', kind: 'file', sizeBytes: content.length }], source: new MemoryBlockSource([content]), rateController: new FixedRateController({ policy: 'fixed', targetBitsPerSec: 50e6, minBitsPerSec: 1e6 }) })
     const receiver = new ReceiverSession({ connectionId: 'feedfacecafebeef', secret, endpointRole: 'responder', nowMs: 0, sink })

@@ -68,7 +68,7 @@ describe('simulator', () => {
       const receiver = first.flows[0]!.receiver
       const journal = receiver.hasManifest ? receiver.journal() : undefined
       const held = RangeSet.from(journal?.receivedRanges ?? []).sizeBytes
-      const second = simulate({ capacityBitsPerSec: 25e6, rttMs: 40, lossRate: 0.01, seed: seed + 1, flows: [{ entries, rate, source: new MemoryBlockSource(contents), sink, resumeFrom: journal, createController: controller }] })
+      const second = simulate({ capacityBitsPerSec: 25e6, rttMs: 40, lossRate: 0.01, seed: seed + 1, flows: [{ entries, rate, source: new MemoryBlockSource(contents), sink, resumeFrom: journal, senderKnowsResume: true, createController: controller }] })
       const f = second.flows[0]!
       expect(f.ok).toBe(true)
       contents.forEach((c, i) => expect(sha(sink.files[i]!)).toBe(sha(c)))

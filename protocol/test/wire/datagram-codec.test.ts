@@ -6,7 +6,8 @@ import {
 } from '../../src/wire/datagram-codec.js'
 
 const frames: Frame[] = [
-  { type: PacketType.Hello, senderRole: 'sender', reply: false, resuming: true, suites: 3 },
+  { type: PacketType.Hello, senderRole: 'sender', reply: false, resuming: true, firstFlight: false, suites: 3 },
+  { type: PacketType.Hello, senderRole: 'sender', reply: false, resuming: false, firstFlight: true, suites: 1 },
   { type: PacketType.Data, fileIndex: 0xffffffff, offsetBytes: 2 ** 47 + 5, payload: new Uint8Array(MAX_PAYLOAD_BYTES).fill(9) },
   {
     type: PacketType.Ack, largestPacketNumber: 2 ** 40, ackDelayMs: 1.25, receiveRateBitsPerSec: 987_654_000, oneWayDelayMs: [-3.5, 12.01], sync: true, cumulativeBytes: 1000,
