@@ -68,7 +68,7 @@ export function simSection (rows: SimRow[], info: SimRunInfo): string {
     'a bottleneck of the given capacity with a drop-tail queue of max(20 ms, RTT), one-way delay RTT/2, random loss on each direction, from fixed seeds (any run replays). ' +
     '`efficiency` = goodput ÷ (capacity × (1 − loss) × payloadFraction), goodput counted from session start to the last file verified; ' +
     `payloadFraction = ${rows[0]?.payloadFraction.toFixed(4) ?? '?'} (1427 payload bytes in 1500 on the wire: Ferry header, data frame header, 16-byte tag, 28 bytes IP/UDP). ` +
-    '`bound` = the best efficiency any sender could reach under this timing: the data at the link\'s rate plus the handshake\'s RTT, the last datagram\'s one-way delay and the repair of the last RTT\'s losses (protocol/spec-rate-control.md §7); ' +
+    '`bound` = the best efficiency any sender could reach under this timing: the data at the link\'s rate plus the last datagram\'s one-way delay and the repair of the last RTT\'s losses (protocol/spec-rate-control.md §7); ' +
     'where it is below the goal, the goal cannot be met by any rate controller. ' +
     '`fair` flows are told the link\'s rate (RateSettings.pathBitsPerSec, as a user who knows their link), so their first RTT is paced at it; target 2 × capacity. ' +
     '`once at 90 %` = the same efficiency counted only from the end of the first 100 ms at ≥ 90 % of capacity to completion (not an issue figure: ' +

@@ -46,7 +46,7 @@ export interface SimRow {
    * amortize) from holding the link. Null when 90 % was never reached.
    */
   steadyEfficiency: number | null
-  /** Single flow: the best `efficiency` any sender could reach under this timing (handshake, one-way delay, tail repair; spec-rate-control.md §7). Not an issue-3 figure. */
+  /** Single flow: the best `efficiency` any sender could reach under this timing (one-way delay, tail repair; the handshake costs nothing, data goes in the first flight; spec-rate-control.md §7). Not an issue-3 figure. */
   efficiencyBound?: number
   /** Two flows: each one's share of the delivered bytes while both ran (from 5 s after the second started). */
   shareFirst?: number
