@@ -16,8 +16,12 @@ const MAX_CACHED_BYTES = 64 * SOURCE_BLOCK_BYTES
 const MAX_PARALLEL_READS = 16
 /** …as long as they add up to no more than this (bytes): four whole blocks, as many small files as fit. */
 const MAX_PARALLEL_READ_BYTES = 4 * SOURCE_BLOCK_BYTES
-/** Shared block buffers kept for reuse: a fresh one costs page faults, and shared memory is freed only by a full GC. */
-const SPARE_BLOCK_BUFFERS = 16
+/**
+ * Shared block buffers kept for reuse: a fresh one costs page faults, and dropped shared memory waits for a full GC
+ * (a 10 GiB run with many resends peaked at 203 MB on the sender keeping 16). As many as the cache holds: the pool
+ * never holds more than the cache did.
+ */
+const SPARE_BLOCK_BUFFERS = MAX_CACHED_BYTES / SOURCE_BLOCK_BYTES
 
 export interface SourceFile {
   /** null for folders (nothing to read). */
