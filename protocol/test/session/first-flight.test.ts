@@ -9,6 +9,7 @@ import { MemoryBlockSource } from '../../src/files/memory-block-source.js'
 import { MemoryBlockSink } from '../../src/files/memory-block-sink.js'
 import type { CipherSuiteName, EndpointRole } from '../../src/crypto/packet-protection.js'
 import { PacketType } from '../../src/wire/datagram-codec.js'
+import type { ResumeJournal } from '../../src/session/resume-journal.js'
 
 const secret = new Uint8Array(32).fill(9)
 const connectionId = '00112233aabbccdd'
@@ -17,9 +18,9 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 interface Pair { sender: SenderSession, receiver: ReceiverSession, sink: MemoryBlockSink }
 
-function pair (opts: { initiator?: 'sender' | 'receiver', senderSuites?: CipherSuiteName[], receiverSuites?: CipherSuiteName[] } = {}): Pair {
+function pair (opts: { initiator?: 'sender' | 'receiver', senderSuites?: CipherSuiteName[], receiverSuites?: CipherSuiteName[], resumeFrom?: ResumeJournal, sink?: MemoryBlockSink } = {}): Pair {
   const senderRole: EndpointRole = (opts.initiator ?? 'sender') === 'sender' ? 'initiator' : 'responder'
-  const sink = new MemoryBlockSink()
+  const sink = opts.sink ?? new MemoryBlockSink()
   const sender = new SenderSession({
     connectionId, secret, endpointRole: senderRole, nowMs: 0, entries: [{ relativePath: 'a.bin', kind: 'file', sizeBytes: content.length }],
     source: new MemoryBlockSource([content]), rateController: new FixedRateController({ policy: 'fixed', targetBitsPerSec: 40e6, minBitsPerSec: 1e6 }),
@@ -27,18 +28,19 @@ function pair (opts: { initiator?: 'sender' | 'receiver', senderSuites?: CipherS
   })
   const receiver = new ReceiverSession({
     connectionId, secret, endpointRole: senderRole === 'initiator' ? 'responder' : 'initiator', nowMs: 0, sink,
+    ...(opts.resumeFrom !== undefined ? { resumeFrom: opts.resumeFrom } : {}),
     ...(opts.receiverSuites !== undefined ? { cipherSuites: opts.receiverSuites } : {})
   })
   return { sender, receiver, sink }
 }
 
 /** Runs both sessions over a path with `oneWayMs` of delay until both close; `drop` sees each datagram with its type and the count of that type sent so far. */
-function run (p: Pair, oneWayMs: number, drop: (from: 'sender' | 'receiver', type: number, nth: number) => boolean = () => false): { endMs: number, firstDataAtReceiverMs: number } {
+function run (p: Pair, oneWayMs: number, drop: (from: 'sender' | 'receiver', type: number, nth: number) => boolean = () => false, stopWhen: () => boolean = () => false): { endMs: number, firstDataAtReceiverMs: number } {
   const wire: Array<{ at: number, to: SessionCore, buf: Buffer }> = []
   const counts = new Map<string, number>()
   let now = 0
   let firstDataAtReceiverMs = Infinity
-  while (p.sender.state !== 'closed' || p.receiver.state !== 'closed') {
+  while ((p.sender.state !== 'closed' || p.receiver.state !== 'closed') && !stopWhen()) {
     for (const [s, to, name] of [[p.sender, p.receiver, 'sender'], [p.receiver, p.sender, 'receiver']] as const) {
       if (s.nextDeadlineMs() <= now) s.handleTimeout(now)
       for (let b = s.pollTransmit(now); b !== undefined; b = s.pollTransmit(now)) {
@@ -147,6 +149,19 @@ describe('first flight', () => {
     expectComplete(p)
     expect(p.sender.stats.lostBytes).toBe(0)
     expect(p.sender.stats.retransmittedBytes).toBe(p.sender.layout.manifestRegionBytes)
+  })
+
+  it('into a resuming receiver whose sync frames are lost after the flight\'s data ended its repeats: the sender pings, the sync comes again, the transfer completes', () => {
+    const sink = new MemoryBlockSink()
+    const cut = pair({ sink })
+    run(cut, 20, () => false, () => cut.receiver.bytesReceived > content.length / 2)
+    const journal = cut.receiver.journal()
+    const held = cut.receiver.bytesReceived
+    const p = pair({ sink, resumeFrom: journal })
+    // The receiver's first two sync frames are lost; first-flight data reaches it meanwhile (it stops repeating them).
+    run(p, 5, (from, type, nth) => from === 'receiver' && type === PacketType.Ack && nth < 2)
+    expectComplete(p)
+    expect(p.sender.stats.payloadBytesSent - p.sender.stats.retransmittedBytes).toBeLessThan(p.sender.bytesTotal - held + 40e6 / 8 * 0.01 + 2 * 1427)
   })
 
   it('the receiver initiates (a download): the responding sender sends data right behind its reply', () => {
