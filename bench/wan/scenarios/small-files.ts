@@ -58,7 +58,10 @@ async function viaFerry (lab: WanLab, source: string, destination: string, scrat
   const session = newFerrySession()
   const receiver = await startFerryReceiver(lab, destination, join(scratch, 'journal'), { session })
   try {
-    const sender = startFerrySender(lab, { session, policy: 'fair', targetBitsPerSec: profile.capacityMbps * 1e6, source: { dir: source } })
+    // As in the WAN matrix (ferry-tool.ts, docs/wan-lab.md): the user knows their link and says so (target and path rate,
+    // `--link-rate`); without the path rate the fast start began at its 4 Mbit/s floor and the first second carried ~15 Mbit/s.
+    const linkBitsPerSec = profile.capacityMbps * 1e6
+    const sender = startFerrySender(lab, { session, policy: 'fair', targetBitsPerSec: linkBitsPerSec, pathBitsPerSec: linkBitsPerSec, source: { dir: source } })
     const { outcome, timedOut } = await outcomeWithin(sender, timeoutMs)
     const received = timedOut ? await receiver.stop() : (await outcomeWithin(receiver, 10_000)).outcome
     // FERRY_WAN_TRACE_DIR: keep both sides' event lines (progress with rate control and event-loop delay) for diagnosis.
