@@ -4,7 +4,7 @@ import { close, open, read } from 'node:fs'
 import { MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
 import type { BlockSource } from '../session/block-io.js'
 import { SmallFileReader } from './small-file-reader.js'
-import { Sha256Thread, sharedBuffer } from '../files/sha256-thread.js'
+import { Sha256Thread } from '../files/sha256-thread.js'
 
 /** Block size: a whole number of datagram payloads (735 × 1427 ≈ 1 MiB), so no datagram straddles two blocks. */
 export const SOURCE_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
@@ -16,12 +16,6 @@ const MAX_CACHED_BYTES = 64 * SOURCE_BLOCK_BYTES
 const MAX_PARALLEL_READS = 16
 /** …as long as they add up to no more than this (bytes): four whole blocks, as many small files as fit. */
 const MAX_PARALLEL_READ_BYTES = 4 * SOURCE_BLOCK_BYTES
-/**
- * Shared block buffers kept for reuse: a fresh one costs page faults, and dropped shared memory waits for a full GC
- * (a 10 GiB run with many resends peaked at 203 MB on the sender keeping 16). As many as the cache holds: the pool
- * never holds more than the cache did.
- */
-const SPARE_BLOCK_BUFFERS = MAX_CACHED_BYTES / SOURCE_BLOCK_BYTES
 
 export interface SourceFile {
   /** null for folders (nothing to read). */
@@ -63,10 +57,8 @@ export class FileBlockSource implements BlockSource {
   private readerHash: Hash = createHash('sha256')
   private readonly hashThread = new Sha256Thread()
   private readerStream: number | undefined
-  /** Shared buffers the hash thread has not hashed yet, and those of them no longer cached (reused once hashed). */
-  private readonly beingHashed = new Set<Buffer>()
-  private readonly droppedWhileHashed = new Set<Buffer>()
-  private readonly spareBlocks: Buffer[] = []
+  /** Blocks (keys) in the hash thread: cached when they come back, a few milliseconds later. */
+  private readonly inHashThread = new Set<string>()
   /** The session's new-data cursor (file, offset), from `read` and `advise`. */
   private cursorFile = 0
   private cursorOffset = 0
@@ -115,7 +107,7 @@ export class FileBlockSource implements BlockSource {
       const fd = await opened
       const start = block * SOURCE_BLOCK_BYTES
       const length = Math.min(SOURCE_BLOCK_BYTES, this.files[fileIndex]!.sizeBytes - start)
-      const buf = this.blockBuffer(fileIndex, length)
+      const buf = Buffer.allocUnsafe(length)
       for (let got = 0; got < length;) {
         const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, start + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
         if (n === 0) throw new Error(`${this.files[fileIndex]!.absolutePath} is shorter than announced (it changed while being sent)`)
@@ -129,18 +121,6 @@ export class FileBlockSource implements BlockSource {
 
   /** Files larger than a block are hashed by the thread (the main thread builds and seals datagrams); small ones here, at once. */
   private hashedInThread (fileIndex: number): boolean { return this.files[fileIndex]!.sizeBytes > SOURCE_BLOCK_BYTES }
-
-  /** Room for a block: shared memory (reused) for files the hash thread reads; a file of one block is hashed here. */
-  private blockBuffer (fileIndex: number, length: number): Buffer {
-    if (!this.hashedInThread(fileIndex)) return Buffer.allocUnsafe(length)
-    return (length === SOURCE_BLOCK_BYTES ? this.spareBlocks.pop() : undefined) ?? sharedBuffer(length)
-  }
-
-  /** A block's bytes left the cache (the session copied what it sent from them): reuse the buffer once it is hashed. */
-  private recycle (bytes: Buffer): void {
-    if (this.beingHashed.has(bytes)) { this.droppedWhileHashed.add(bytes); return }
-    if (bytes.length === SOURCE_BLOCK_BYTES && bytes.buffer instanceof SharedArrayBuffer && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(bytes)
-  }
 
   /** Bytes the sequential reader has asked for beyond the session's cursor. */
   private bytesAhead (): number {
@@ -184,13 +164,16 @@ export class FileBlockSource implements BlockSource {
       this.sequentialBytes -= bytes!.length
       loaded = true
       if (f.absolutePath === null) { this.digests.set(fileIndex, createHash('sha256').digest()); continue }
-      if (this.hashedInThread(fileIndex)) this.hashInThread(bytes!)
-      else this.readerHash.update(bytes!)
       // Blocks behind the cursor (already acknowledged on a resume) are only hashed, not cached.
       const behind = fileIndex < this.cursorFile || (fileIndex === this.cursorFile && (block + 1) * SOURCE_BLOCK_BYTES <= this.cursorOffset)
-      if (!behind && bytes!.length > 0) this.store(this.key(fileIndex, block), bytes!)
-      else this.recycle(bytes!)
-      if (block * SOURCE_BLOCK_BYTES + bytes!.length >= f.sizeBytes) {
+      const keep = !behind && bytes!.length > 0
+      const lastOfFile = block * SOURCE_BLOCK_BYTES + bytes!.length >= f.sizeBytes
+      if (this.hashedInThread(fileIndex)) this.hashInThread(this.key(fileIndex, block), bytes!, keep)
+      else {
+        this.readerHash.update(bytes!)
+        if (keep) this.store(this.key(fileIndex, block), bytes!)
+      }
+      if (lastOfFile) { // (`bytes` may be in the hash thread now: empty here)
         if (this.readerStream === undefined) {
           this.digests.set(fileIndex, this.readerHash.digest())
           this.readerHash = createHash('sha256')
@@ -207,18 +190,20 @@ export class FileBlockSource implements BlockSource {
     if (loaded) { this.onReady(); this.pump() }
   }
 
-  /** Feeds the reader's file hash in the thread; the buffer may be reused once the thread is done with it. */
-  private hashInThread (bytes: Buffer): void {
-    this.beingHashed.add(bytes)
-    this.hashThread.update(this.readerStream ??= this.hashThread.begin(), bytes).then(() => {
-      this.beingHashed.delete(bytes)
-      if (this.droppedWhileHashed.delete(bytes)) this.recycle(bytes)
+  /** Moves a block to the thread hashing the reader's file; it is cached (when `keep`) once it comes back. */
+  private hashInThread (key: string, bytes: Buffer, keep: boolean): void {
+    if (keep) this.inHashThread.add(key)
+    this.hashThread.update(this.readerStream ??= this.hashThread.begin(), bytes).then(back => {
+      this.inHashThread.delete(key)
+      if (this.closed || !keep) return
+      this.store(key, back)
+      this.onReady()
     }, (err: Error) => { if (!this.closed) this.fail(err) })
   }
 
   private store (key: string, bytes: Buffer): void {
     const old = this.cache.get(key)
-    if (old !== undefined) { this.cachedBytes -= old.bytes.length; this.recycle(old.bytes) }
+    if (old !== undefined) this.cachedBytes -= old.bytes.length
     this.cache.set(key, { bytes, releasedBytes: 0 })
     this.cachedBytes += bytes.length
     while (this.cachedBytes > MAX_CACHED_BYTES) this.evict(this.cache.keys().next().value!)
@@ -230,7 +215,6 @@ export class FileBlockSource implements BlockSource {
     this.cache.delete(key)
     this.cachedBytes -= b.bytes.length
     if (b.bytes === this.lastBytes) { this.lastBytes = undefined; this.lastFile = -1 }
-    this.recycle(b.bytes)
   }
 
   private fail (err: Error): void {
@@ -261,8 +245,9 @@ export class FileBlockSource implements BlockSource {
       const at = offsetBytes - block * SOURCE_BLOCK_BYTES
       return cached.bytes.subarray(at, at + lengthBytes)
     }
-    // Not read yet by the sequential reader (or being read): it calls onReady when it is.
+    // Not read yet by the sequential reader (or being read, or hashed): it calls onReady when it is.
     if (this.notYetRead(fileIndex, block)) { this.pump(); return undefined }
+    if (this.inHashThread.has(key)) return undefined
     // Evicted (or skipped) earlier: read it again for the resend.
     if (!this.pendingReloads.has(key) && this.failed === undefined && !this.closed) {
       this.pendingReloads.add(key)

@@ -3,59 +3,61 @@ import { Worker } from 'node:worker_threads'
 
 /**
  * The worker, as CommonJS source (no file to find next to the built or the TypeScript module): one incremental hash per
- * stream, fed views of shared memory in the order they were posted; each message is answered (the digest when a stream ends).
+ * stream, fed buffers in the order they were posted; each buffer is handed back (transferred, not copied), the digest
+ * when a stream ends.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
 const hashes = new Map()
-parentPort.on('message', ({ seq, stream, buffer, offset, length, end }) => {
+parentPort.on('message', ({ seq, stream, buffer, end }) => {
   let hash = hashes.get(stream)
   if (hash === undefined) { hash = createHash('sha256'); hashes.set(stream, hash) }
-  if (length > 0) hash.update(new Uint8Array(buffer, offset, length))
-  if (!end) { parentPort.postMessage({ seq }); return }
+  if (!end) { hash.update(new Uint8Array(buffer)); parentPort.postMessage({ seq, buffer }, [buffer]); return }
   hashes.delete(stream)
   parentPort.postMessage({ seq, digest: hash.digest() })
 })
 `
 
-/** A buffer the worker can read without a copy: bytes to hash must live in one of these. */
-export function sharedBuffer (length: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(length))
-}
-
 /**
- * Incremental SHA-256 digests computed in one worker thread. The caller must not change bytes it handed to `update`
- * until that update resolved (the worker reads them later, from shared memory).
+ * Incremental SHA-256 digests computed in one worker thread. Bytes to hash are moved to the thread and back, never
+ * copied: shared memory would do without the trip, but V8 copies into and out of it with relaxed atomic accesses
+ * (building datagrams from shared blocks, or copying blocks into shared memory, cost the sender's main thread more than
+ * hashing them there).
  */
 export class Sha256Thread {
   private worker: Worker | undefined
   private nextStream = 0
   private nextSeq = 0
-  /** Messages posted and not answered yet, by sequence number. */
-  private readonly waiting = new Map<number, { resolve: (digest: Buffer | undefined) => void, reject: (err: Error) => void }>()
+  /** Messages posted and not answered yet, by sequence number: a buffer back, or a digest. */
+  private readonly waiting = new Map<number, { resolve: (answer: Buffer) => void, reject: (err: Error) => void }>()
   private failure: Error | undefined
 
   /** Starts a digest; its bytes go to `update` in order, then `end`. */
   begin (): number { return this.nextStream++ }
 
-  /** Feeds `bytes` (a view of a `sharedBuffer`) to digest `stream`; resolves once the thread has hashed them (they may change then). */
-  async update (stream: number, bytes: Buffer): Promise<void> {
-    if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError('Sha256Thread hashes shared memory only')
-    await this.post({ stream, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.length, end: false })
+  /**
+   * Feeds `bytes` to digest `stream` and resolves with them once hashed. `bytes` must be a whole ArrayBuffer (as
+   * Buffer.allocUnsafe gives from 4 KiB up): it moves to the thread, and `bytes` is empty until then. Smaller views
+   * are copied first (moving them would take the pool they share with other buffers).
+   */
+  async update (stream: number, bytes: Buffer): Promise<Buffer> {
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    const buffer = whole ? bytes.buffer as ArrayBuffer : new Uint8Array(bytes).buffer
+    return await this.post({ stream, buffer, end: false }, [buffer])
   }
 
   /** The digest of everything `update` fed to `stream`. */
   async end (stream: number): Promise<Buffer> {
-    return (await this.post({ stream, buffer: null, offset: 0, length: 0, end: true }))!
+    return await this.post({ stream, buffer: null, end: true }, [])
   }
 
-  private post (message: { stream: number, buffer: SharedArrayBuffer | null, offset: number, length: number, end: boolean }): Promise<Buffer | undefined> {
+  private post (message: { stream: number, buffer: ArrayBuffer | null, end: boolean }, transfer: ArrayBuffer[]): Promise<Buffer> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     const seq = this.nextSeq++
-    const answered = new Promise<Buffer | undefined>((resolve, reject) => this.waiting.set(seq, { resolve, reject }))
+    const answered = new Promise<Buffer>((resolve, reject) => this.waiting.set(seq, { resolve, reject }))
     const worker = this.workerOrNew()
-    worker.postMessage({ seq, ...message })
+    worker.postMessage({ seq, ...message }, transfer)
     // Only work awaited keeps the process alive (an idle hasher must not).
     if (this.waiting.size === 1) worker.ref()
     return answered
@@ -67,11 +69,11 @@ export class Sha256Thread {
     // memory. It allocates a few small objects per block: a 1 MB young generation saves ~3 MB of RSS on its default.
     const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } })
     worker.unref()
-    worker.on('message', ({ seq, digest }: { seq: number, digest?: Uint8Array }) => {
+    worker.on('message', ({ seq, buffer, digest }: { seq: number, buffer?: ArrayBuffer, digest?: Uint8Array }) => {
       const w = this.waiting.get(seq)
       this.waiting.delete(seq)
       if (this.waiting.size === 0) worker.unref()
-      w?.resolve(digest === undefined ? undefined : Buffer.from(digest.buffer, digest.byteOffset, digest.length))
+      w?.resolve(digest === undefined ? Buffer.from(buffer!) : Buffer.from(digest.buffer, digest.byteOffset, digest.length))
     })
     worker.on('error', err => this.fail(err))
     worker.on('exit', code => { if (code !== 0) this.fail(new Error(`the SHA-256 thread exited with code ${code}`)) })
