@@ -99,7 +99,10 @@ export class FileBlockSink implements BlockSink {
   finalPath (index: number): string { return this.finalPaths[index]! }
 
   private pathFor (relativePath: string): string {
-    const full = resolve(this.root, validateRelativePath(relativePath))
+    // A checked path has no '.', '..' or empty segment and no backslash: on POSIX it joins as it is. path.resolve per
+    // entry was a quarter of a 750 ms receiver stall when a 10,000-entry manifest arrived (WAN small-files profile).
+    const checked = validateRelativePath(relativePath)
+    const full = sep === '/' ? (this.root.endsWith('/') ? this.root : this.root + '/') + checked : resolve(this.root, checked)
     if (!full.startsWith(this.root + sep)) throw new Error('path escapes destination')
     return full
   }
