@@ -30,6 +30,11 @@ export interface RateControlTunables {
   restartAfterEmptyMinMs: number
   /** Fast start ends when queueing delay exceeds this (ms). */
   startExitQueueDelayMs: number
+  /**
+   * ... or this (ms) while it paces at or below a path rate the caller gave: a queue that short is then a burst (a
+   * sender catching up after an event-loop pause sends up to PACING_CATCH_UP_MS at once), not a path slower than said.
+   */
+  startExitQueueDelayAtPathMs: number
   /** After fast start, pace at this fraction of the receive rate until the queue it built has drained (ratio). */
   drainFactor: number
   /** Bits each `fair` flow aims to keep in the bottleneck queue; target rate = this ÷ queueing delay (bits). */
@@ -126,6 +131,7 @@ export const defaultRateControlTunables: Readonly<RateControlTunables> = Object.
   maxDrainRtts: 4,
   startGrowthPerRtt: 4,
   startExitQueueDelayMs: 4,
+  startExitQueueDelayAtPathMs: 25,
   restartGrowthPerRtt: 2,
   restartAfterEmptyRtts: 4,
   restartAfterEmptyMinMs: 500,
@@ -445,9 +451,11 @@ export class DelayBasedRateController implements RateController {
     this.recordServed(served, report.nowMs)
     switch (this.phase) {
       case 'start':
-        if (reportQueueDelayMs > t.startExitQueueDelayMs) {
+        if (reportQueueDelayMs > this.startExitQueueDelayMs()) {
           this.seedLossEstimate()
-          const exitServed = served * this.startServedCorrection
+          // The best served rate of the last RTT, not this one report's: the start can end on the first reports of a
+          // transfer, whose windows are short or open on a burst, and the drain resumes at this rate (spec §2.2).
+          const exitServed = Math.max(served, this.filteredServed()) * this.startServedCorrection
           this.phase = 'drain'
           this.drainUntilMs = report.nowMs + this.drainMs(exitServed, report.nowMs)
           this.drainBeganMs = report.nowMs
@@ -656,6 +664,13 @@ export class DelayBasedRateController implements RateController {
       if (sample.rateBitsPerSec > maxRate) maxRate = sample.rateBitsPerSec
     }
     return Math.min(maxServed, maxRate)
+  }
+
+  /** The queue that ends the fast start (ms, spec §2.1): longer while it paces at or below a path rate the caller gave. */
+  private startExitQueueDelayMs (): number {
+    const t = this.tun
+    const path = this.current.pathBitsPerSec
+    return path !== undefined && this.rate <= path ? Math.max(t.startExitQueueDelayMs, t.startExitQueueDelayAtPathMs) : t.startExitQueueDelayMs
   }
 
   /** The first pacing rate (spec §2.1): a fraction of the path's rate when the caller knows it, else the cautious default. */
