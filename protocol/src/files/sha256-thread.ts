@@ -32,6 +32,11 @@ export class Sha256Thread {
   /** Messages posted and not answered yet, by sequence number: a buffer back, or a digest. */
   private readonly waiting = new Map<number, { resolve: (answer: Buffer) => void, reject: (err: Error) => void }>()
   private failure: Error | undefined
+  /** Whether the thread has started and runs what it is sent. */
+  private started = false
+
+  /** Whether the thread is up: until then `update` sends a copy and hands the caller's bytes straight back. */
+  get online (): boolean { return this.started }
 
   /** Starts a digest; its bytes go to `update` in order, then `end`. */
   begin (): number { return this.nextStream++ }
@@ -42,6 +47,13 @@ export class Sha256Thread {
    * are copied first (moving them would take the pool they share with other buffers).
    */
   async update (stream: number, bytes: Buffer): Promise<Buffer> {
+    if (!this.started) {
+      // Until the thread is up (50-150 ms here), it gets a copy and the caller keeps its bytes: the first blocks of a
+      // transfer go out at once instead of waiting for the thread to start. A failure still reaches `end`.
+      const copy = new Uint8Array(bytes).buffer
+      this.post({ stream, buffer: copy, end: false }, [copy]).catch(() => {})
+      return bytes
+    }
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     const buffer = whole ? bytes.buffer as ArrayBuffer : new Uint8Array(bytes).buffer
     return await this.post({ stream, buffer, end: false }, [buffer])
@@ -75,6 +87,7 @@ export class Sha256Thread {
       if (this.waiting.size === 0) worker.unref()
       w?.resolve(digest === undefined ? Buffer.from(buffer!) : Buffer.from(digest.buffer, digest.byteOffset, digest.length))
     })
+    worker.once('online', () => { this.started = true })
     worker.on('error', err => this.fail(err))
     worker.on('exit', code => { if (code !== 0) this.fail(new Error(`the SHA-256 thread exited with code ${code}`)) })
     this.worker = worker

@@ -29,11 +29,17 @@ describe('Sha256Thread', () => {
     expect(await thread.end(thread.begin())).toEqual(createHash('sha256').digest())
   })
 
-  it('moves a whole buffer without a copy, and copies a view of a shared pool instead of taking the pool', async () => {
+  it('keeps the caller\'s bytes until the thread is up, then moves a whole buffer without a copy, and copies a view of a shared pool instead of taking the pool', async () => {
     thread = new Sha256Thread()
+    const early = owning(randomBytes(4096))
+    const s = thread.begin()
+    expect(thread.online).toBe(false)
+    expect(await thread.update(s, early)).toBe(early) // a copy went to the thread: the first blocks do not wait for it
+    expect(early.buffer.byteLength).toBe(4096)
+    for (let i = 0; i < 200 && !thread.online; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(thread.online).toBe(true)
     const whole = owning(randomBytes(4096))
     const expected = Buffer.from(whole)
-    const s = thread.begin()
     const moved = thread.update(s, whole)
     expect(whole.buffer.byteLength).toBe(0) // moved to the thread
     expect((await moved).equals(expected)).toBe(true)
@@ -43,7 +49,7 @@ describe('Sha256Thread', () => {
     expect(pooled.toString()).toBe('a small buffer from the shared pool')
     expect(neighbour.toString()).toBe('its neighbour in the pool')
     expect(back.equals(pooled)).toBe(true)
-    expect(await thread.end(s)).toEqual(createHash('sha256').update(expected).update(pooled).digest())
+    expect(await thread.end(s)).toEqual(createHash('sha256').update(early).update(expected).update(pooled).digest())
   })
 
   it('rejects awaited work once closed', async () => {
