@@ -61,6 +61,8 @@ export class SenderSession extends SessionCore {
   /** Tail repairs waiting for their second copy (SPEC.md §6.4). */
   private readonly tailCopies: number[] = []
   private lastTailProbeMs = -Infinity
+  /** When the sender last asked for the receiver's CLOSE (ms): see `closeProbeDueMs`. */
+  private lastCloseProbeMs = -Infinity
   /** Bytes of second copies queued in the tail. */
   private tailCopyBytes = 0
   /** Chunks resent at least once (global offsets), forgotten when acknowledged. */
@@ -267,6 +269,7 @@ export class SenderSession extends SessionCore {
     const oldest = this.inFlight.oldestSentAtMs()
     if (oldest !== undefined && !this.lossTimersWait) deadline = Math.min(oldest + 2 * this.ptoMs, this.tailProbeDueMs)
     if (!this.synced && this.state === 'established') deadline = Math.min(deadline, this.syncAskedMs + this.syncAskIntervalMs)
+    deadline = Math.min(deadline, this.closeProbeDueMs)
     if (this.synced && !this.waitingForSource && this.hasDataToSend()) {
       const rate = this.rateController.rateBitsPerSec(this.lastRefillMs)
       const missing = MAX_DATAGRAM_BYTES - PACING_SLACK_BYTES - this.tokensBytes
@@ -274,6 +277,15 @@ export class SenderSession extends SessionCore {
       deadline = Math.min(deadline, missing <= 0 ? -Infinity : this.lastRefillMs + Math.max(0.001, (missing * 8000) / rate))
     }
     return deadline
+  }
+
+  /**
+   * Once every byte is acknowledged the receiver's CLOSE (with its checksum verdict) ends the session; if it is lost,
+   * nothing else would come, and the receiver stops answering after its drain (SPEC.md §5.3). So a PTO after the last
+   * datagram the sender pings, and again each PTO: a closing receiver answers any datagram with its CLOSE.
+   */
+  private get closeProbeDueMs (): number {
+    return this.allAcked && this.synced && this.state === 'established' ? Math.max(this.lastSendMs, this.lastCloseProbeMs) + this.ptoMs : Infinity
   }
 
   private hasDataToSend (): boolean { return this.retransmitQueue.length > 0 || this.tailCopies.length > 0 || this.cursor < this.layout.totalBytes }
@@ -289,6 +301,10 @@ export class SenderSession extends SessionCore {
       // The receiver stops repeating its sync at the first data, a first flight's too: ask again while it is missing.
       if (this.state !== 'established' || nowMs < this.syncAskedMs + this.syncAskIntervalMs) return undefined
       this.syncAskedMs = nowMs
+      return this.build({ type: PacketType.Ping, id: 0 }, nowMs)
+    }
+    if (nowMs >= this.closeProbeDueMs) {
+      this.lastCloseProbeMs = nowMs
       return this.build({ type: PacketType.Ping, id: 0 }, nowMs)
     }
     const rate = this.rateController.rateBitsPerSec(nowMs)
