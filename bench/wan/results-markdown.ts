@@ -12,11 +12,9 @@ function sizeLabel (bytes: number): string {
   return bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`
 }
 
-/** The file size most rows were measured with: the table's size, named in its heading; other sizes are marked in their cells. */
-function commonFileBytes (rows: WanResult[]): number {
-  const counts = new Map<number, number>()
-  for (const r of rows) counts.set(r.fileBytes, (counts.get(r.fileBytes) ?? 0) + 1)
-  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
+/** The file size of the latest matrix run: the table's size, named in its heading; rows of other sizes (older runs) are marked in their cells. */
+function latestFileBytes (rows: WanResult[]): number {
+  return rows.reduce((latest, r) => r.at > latest.at ? r : latest).fileBytes
 }
 
 function cell (r: WanResult | undefined, tableBytes: number): string {
@@ -49,7 +47,7 @@ export function wanSection (results: WanResults, chartFile: string): string {
   if (results.matrix.length > 0) {
     const tools = [...new Set(results.matrix.map(r => r.tool))].sort()
     const profiles = [...new Map(results.matrix.map(r => [`${r.capacityMbps}:${r.rttMs}:${r.lossPct}`, r])).values()]
-    const tableBytes = commonFileBytes(results.matrix)
+    const tableBytes = latestFileBytes(results.matrix)
     lines.push(`### Goodput (Mbit/s) by profile and tool, ${sizeLabel(tableBytes)} file`, '', `![goodput against loss](${chartFile})`, '',
       `A cell measured with another file size says so in brackets. The last three columns put Ferry against capacity × (1 − loss), and against BBR and uftp on the same file.`, '')
     lines.push(`| capacity Mbit/s | RTT ms | loss % | capacity × (1 − loss) | ${tools.join(' | ')} | ferry, % of capacity × (1 − loss) | ferry ÷ iperf3-bbr | ferry ÷ uftp |`,
