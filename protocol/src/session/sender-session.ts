@@ -61,8 +61,6 @@ export class SenderSession extends SessionCore {
   /** Tail repairs waiting for their second copy (SPEC.md §6.4). */
   private readonly tailCopies: number[] = []
   private lastTailProbeMs = -Infinity
-  /** When the sender last asked for the receiver's CLOSE (ms): see `closeProbeDueMs`. */
-  private lastCloseProbeMs = -Infinity
   /** Bytes of second copies queued in the tail. */
   private tailCopyBytes = 0
   /** Chunks resent at least once (global offsets), forgotten when acknowledged. */
@@ -111,14 +109,14 @@ export class SenderSession extends SessionCore {
     // A resuming one: no data until its sync is complete, which the first flight's acknowledgements may have brought.
     this.synced = false
     this.syncAskedMs = nowMs
-    this.completeSync(nowMs)
+    this.completeSync()
   }
 
   /** How long (ms) a sender waits for a resumed receiver's sync before it asks again: the receiver's repeat interval. */
   private get syncAskIntervalMs (): number { return Math.max(SYNC_REPEAT_MS, this.srttMs) }
 
   /** Once the sync frames cover the whole space, data starts over from the first byte the receiver lacks (SPEC.md §5.4). */
-  private completeSync (_nowMs: number): void {
+  private completeSync (): void {
     if (this.synced || !this.syncCoverage.covers(0, this.layout.totalBytes)) return
     this.synced = true
     this.cursor = 0
@@ -173,7 +171,7 @@ export class SenderSession extends SessionCore {
       if (cursor < to) lostBytes += this.markGap(cursor, to, lossBeforeMs)
     }
     // While the first flight lasts `synced` stands for a fresh receiver; only an established session completes a sync.
-    if (ack.sync && this.state === 'established') this.completeSync(nowMs)
+    if (ack.sync && this.state === 'established') this.completeSync()
     this.rateController.onReport({ nowMs, ackedBytes, lostBytes, receiveRateBitsPerSec: ack.receiveRateBitsPerSec, oneWayDelayMs: ack.oneWayDelayMs, rttMs: this.dataRttSampled ? this.srttMs : NaN })
     if (this.allAcked && this.synced) this.waitingForSource = false
   }
@@ -282,10 +280,11 @@ export class SenderSession extends SessionCore {
   /**
    * Once every byte is acknowledged the receiver's CLOSE (with its checksum verdict) ends the session; if it is lost,
    * nothing else would come, and the receiver stops answering after its drain (SPEC.md §5.3). So a PTO after the last
-   * datagram the sender pings, and again each PTO: a closing receiver answers any datagram with its CLOSE.
+   * datagram the sender pings, and again each PTO (the ping is that last datagram): a closing receiver answers any
+   * datagram with its CLOSE.
    */
   private get closeProbeDueMs (): number {
-    return this.allAcked && this.synced && this.state === 'established' ? Math.max(this.lastSendMs, this.lastCloseProbeMs) + this.ptoMs : Infinity
+    return this.allAcked && this.synced && this.state === 'established' ? this.lastSendMs + this.ptoMs : Infinity
   }
 
   private hasDataToSend (): boolean { return this.retransmitQueue.length > 0 || this.tailCopies.length > 0 || this.cursor < this.layout.totalBytes }
@@ -303,10 +302,7 @@ export class SenderSession extends SessionCore {
       this.syncAskedMs = nowMs
       return this.build({ type: PacketType.Ping, id: 0 }, nowMs)
     }
-    if (nowMs >= this.closeProbeDueMs) {
-      this.lastCloseProbeMs = nowMs
-      return this.build({ type: PacketType.Ping, id: 0 }, nowMs)
-    }
+    if (nowMs >= this.closeProbeDueMs) return this.build({ type: PacketType.Ping, id: 0 }, nowMs)
     const rate = this.rateController.rateBitsPerSec(nowMs)
     const elapsedMs = Math.max(0, nowMs - this.lastRefillMs)
     const capBytes = Math.max(2 * MAX_DATAGRAM_BYTES, (rate / 8) * Math.max(PACING_BURST_MS, Math.min(elapsedMs, PACING_CATCH_UP_MS)) / 1000)
