@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline'
 import { once } from 'node:events'
 import { plainNodeScript } from '../plain-node-script.js'
 import { sha256File } from '../wan/source-file.js'
+import { MAX_DATAGRAM_BYTES, MAX_PAYLOAD_BYTES } from '../../protocol/src/wire/datagram-codec.js'
 
 const argv = process.argv.slice(2)
 const flag = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
@@ -116,8 +117,8 @@ async function makeFile (path: string, size: number): Promise<string> {
 }
 
 /** Bytes a full datagram carries as counted by each tool: raw counts the whole datagram, Ferry its file payload. */
-const RAW_DATAGRAM_BYTES = 1472
-const FERRY_PAYLOAD_BYTES = 1427
+const RAW_DATAGRAM_BYTES = MAX_DATAGRAM_BYTES
+const FERRY_PAYLOAD_BYTES = MAX_PAYLOAD_BYTES
 
 /** Peak RSS and CPU cost of both sides; CPU per datagram counts full datagrams sent (resends included) and received. */
 const sideFields = (run: { sender: Side, receiver: Side }, datagramBytes: number): Record<string, number> => ({

@@ -1,6 +1,7 @@
 // The simulator's summary table (terminal and markdown) and its section of bench/RESULTS.md, between its own markers so other benchmarks keep theirs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { IP_UDP_OVERHEAD_BYTES, MAX_DATAGRAM_BYTES, MAX_PAYLOAD_BYTES, WIRE_VERSION } from '../../protocol/src/wire/datagram-codec.js'
 import type { SimRow } from './scenarios.js'
 
 export const resultsMarkdownPath = join(import.meta.dirname, '..', 'RESULTS.md')
@@ -67,7 +68,7 @@ export function simSection (rows: SimRow[], info: SimRunInfo): string {
     'Real Ferry sender and receiver sessions (real codec, real per-datagram AEAD, the real rate controller) over a simulated path in virtual time: ' +
     'a bottleneck of the given capacity with a drop-tail queue of max(20 ms, RTT), one-way delay RTT/2, random loss on each direction, from fixed seeds (any run replays). ' +
     '`efficiency` = goodput ÷ (capacity × (1 − loss) × payloadFraction), goodput counted from session start to the last file verified; ' +
-    `payloadFraction = ${rows[0]?.payloadFraction.toFixed(4) ?? '?'} (1427 payload bytes in 1500 on the wire: Ferry header, data frame header, 16-byte tag, 28 bytes IP/UDP). ` +
+    `payloadFraction = ${rows[0]?.payloadFraction.toFixed(4) ?? '?'} (${MAX_PAYLOAD_BYTES} payload bytes in ${MAX_DATAGRAM_BYTES + IP_UDP_OVERHEAD_BYTES} on the wire: Ferry header, data frame header, 16-byte tag, 28 bytes IP/UDP; wire version ${WIRE_VERSION}). ` +
     '`bound` = the best efficiency any sender could reach under this timing: the data at the link\'s rate plus the last datagram\'s one-way delay and the repair of the last RTT\'s losses (protocol/spec-rate-control.md §7); ' +
     'where it is below the goal, the goal cannot be met by any rate controller. ' +
     '`fair` flows are told the link\'s rate (RateSettings.pathBitsPerSec, as a user who knows their link), so their first RTT is paced at it; target 2 × capacity. ' +

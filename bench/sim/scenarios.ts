@@ -1,6 +1,6 @@
 // bench:sim's scenarios (issue 3's matrix, two fair flows, low yielding to fair, CPU stalls) and how each run's figures are measured from the simulation.
 import { simulate, type SimulationResult, type SimStallSpec } from '../../protocol/src/sim/simulator.js'
-import { MAX_PAYLOAD_BYTES, MAX_DATAGRAM_BYTES } from '../../protocol/src/wire/datagram-codec.js'
+import { PAYLOAD_FRACTION } from '../../protocol/src/wire/datagram-codec.js'
 import type { RatePolicy } from '../../protocol/src/congestion/rate-controller.js'
 import { efficiencyBound } from './efficiency-bound.js'
 import { evaluateGoals } from './goals.js'
@@ -11,10 +11,8 @@ import { evaluateGoals } from './goals.js'
  */
 const KNOWN_PATH = true
 
-/** IPv4 + UDP bytes per datagram on a 1500-byte MTU path. */
-const IP_UDP_BYTES = 28
 /** Payload bytes ÷ wire bytes of a full datagram on a 1500-byte MTU (Ferry header + data frame header + AEAD tag + 28 bytes IP/UDP). */
-export const payloadFraction = MAX_PAYLOAD_BYTES / (MAX_DATAGRAM_BYTES + IP_UDP_BYTES)
+export const payloadFraction = PAYLOAD_FRACTION
 
 /** One scenario's figures: the fields issue 3 lists first, then the measurements its goals need. */
 export interface SimRow {

@@ -1,13 +1,13 @@
 // Reads files to send with positional reads into a bounded block cache, hashing each file in order as it goes (SPEC.md §6.1).
 import { createHash, type Hash } from 'node:crypto'
 import { close, open, read } from 'node:fs'
-import { MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
 import type { BlockSource } from '../session/block-io.js'
 import { SmallFileReader } from './small-file-reader.js'
 import { Sha256Thread } from '../files/sha256-thread.js'
+import { INTEGRITY_BLOCK_BYTES } from '../files/block-ledger.js'
 
-/** Block size: a whole number of datagram payloads (735 × 1427 ≈ 1 MiB), so no datagram straddles two blocks. */
-export const SOURCE_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
+/** Block size: the integrity block's, a whole number of datagram payloads (~1 MiB), so no datagram straddles two blocks. */
+export const SOURCE_BLOCK_BYTES = INTEGRITY_BLOCK_BYTES
 /** Bytes read ahead of the session's new-data cursor (counted across files, so 16 KiB files are read ahead as far as 1 GiB ones). */
 const READ_AHEAD_BYTES = 16 * SOURCE_BLOCK_BYTES
 /** Cached bytes at most (~64 MiB): behind the cursor, the oldest blocks are dropped first and re-read if a resend needs them. */

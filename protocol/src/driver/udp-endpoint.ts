@@ -6,7 +6,7 @@ import type { RateSettings } from '../congestion/rate-controller.js'
 import { MemoryBlockSink } from '../files/memory-block-sink.js'
 import { MemoryBlockSource } from '../files/memory-block-source.js'
 import type { ManifestEntry } from '../manifest/manifest.js'
-import { peekConnectionId } from '../wire/datagram-codec.js'
+import { peekShortConnectionId } from '../wire/datagram-codec.js'
 import { ReceiverSession } from '../session/receiver-session.js'
 import { SenderSession } from '../session/sender-session.js'
 import type { SessionCore } from '../session/session-core.js'
@@ -79,6 +79,8 @@ function nowMs (): number { return performance.now() }
 
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
+  /** Live sessions by the short connection id the wire carries (SPEC.md §3.1): almost always one each. */
+  private readonly sessionsByShortId = new Map<number, Entry[]>()
   private timer: NodeJS.Timeout | undefined
   /** When the pending timer fires (ms). */
   private timerDueMs = Infinity
@@ -89,11 +91,13 @@ export class UdpEndpoint {
    * of a batch carries the time it was read off the socket, not the time its turn to be processed came, so processing
    * delay is never read as queueing delay by the rate controller.
    */
-  /** The session the last datagram was for, and its connection id bytes: most datagrams skip the hex lookup. */
-  private lastEntry: Entry | undefined
-  private lastIdBytes: Buffer | undefined
+  /** The sessions the last datagram's short connection id named: most datagrams skip the map lookup. */
+  private lastShortId = -1
+  private lastEntries: Entry[] | undefined
   /** Datagrams for no known session (ignored). */
   unknownDatagrams = 0
+  /** Datagrams none of the sessions sharing their short connection id could authenticate (SPEC.md §10). */
+  unauthenticatedDatagrams = 0
   /** The socket; set once by bind(), before any datagram can arrive. */
   private socket!: DatagramSocket
 
@@ -129,26 +133,47 @@ export class UdpEndpoint {
     if (this.closed) throw new FerryError('FERRY_PROTOCOL_ENDPOINT_CLOSED', 'the endpoint is closed')
     if (this.sessions.has(connectionId)) throw new FerryError('FERRY_PROTOCOL_CONNECTION_ID', `connection id ${connectionId} is already in use on this endpoint`, { statusCode: 409 })
     this.sessions.set(connectionId, entry)
+    const shortId = entry.session.shortConnectionId
+    const sharing = this.sessionsByShortId.get(shortId)
+    // A new array, never a changed one: the demultiplexing cache may hold the old.
+    this.sessionsByShortId.set(shortId, sharing === undefined ? [entry] : [...sharing, entry])
     this.wake()
+  }
+
+  private unregister (connectionId: string, entry: Entry): void {
+    this.sessions.delete(connectionId)
+    const shortId = entry.session.shortConnectionId
+    const rest = (this.sessionsByShortId.get(shortId) ?? []).filter(e => e !== entry)
+    if (rest.length === 0) this.sessionsByShortId.delete(shortId)
+    else this.sessionsByShortId.set(shortId, rest)
+    if (this.lastShortId === shortId) { this.lastShortId = -1; this.lastEntries = undefined }
   }
 
   /** One datagram off the socket; `msg` is valid only during this call (the session opens it in place and copies what it keeps). */
   private onDatagram (msg: Buffer, source: DatagramSource, receivedMs: number): void {
-    let entry = this.lastEntry
-    const idBytes = this.lastIdBytes
-    if (entry === undefined || idBytes === undefined || entry.session.state === 'closed' || msg.length < 9 ||
-      msg[1] !== idBytes[0] || msg[2] !== idBytes[1] || msg[3] !== idBytes[2] || msg[4] !== idBytes[3] ||
-      msg[5] !== idBytes[4] || msg[6] !== idBytes[5] || msg[7] !== idBytes[6] || msg[8] !== idBytes[7]) {
-      const id = peekConnectionId(msg)
-      entry = id === undefined ? undefined : this.sessions.get(id)
-      if (entry === undefined) { this.unknownDatagrams++; this.wake(); return }
-      this.lastEntry = entry
-      this.lastIdBytes = Buffer.from(id!, 'hex')
+    const shortId = peekShortConnectionId(msg)
+    let entries = this.lastEntries
+    if (shortId !== this.lastShortId || entries === undefined) {
+      entries = shortId === undefined ? undefined : this.sessionsByShortId.get(shortId)
+      if (entries === undefined) { this.unknownDatagrams++; this.wake(); return }
+      this.lastShortId = shortId!
+      this.lastEntries = entries
     }
-    if (entry.session.handleDatagram(msg, receivedMs)) {
-      if (entry.remote === undefined || entry.remote.port !== source.port || entry.remote.host !== source.address) entry.remote = { host: source.address, port: source.port }
+    if (entries.length === 1) {
+      const entry = entries[0]!
+      if (entry.session.handleDatagram(msg, receivedMs)) this.takeSource(entry, source)
+    } else {
+      // Live sessions share these 32 bits (1 pair in ~4 billion): the AEAD tells whose it is (SPEC.md §10).
+      const entry = entries.find(e => e.session.handleDatagram(msg, receivedMs, true))
+      if (entry === undefined) this.unauthenticatedDatagrams++
+      else this.takeSource(entry, source)
     }
     this.wake()
+  }
+
+  /** An authentic datagram's source address is the peer's (it follows a NAT rebinding, SPEC.md §2). */
+  private takeSource (entry: Entry, source: DatagramSource): void {
+    if (entry.remote === undefined || entry.remote.port !== source.port || entry.remote.host !== source.address) entry.remote = { host: source.address, port: source.port }
   }
 
   /** Runs the loop on the next turn (coalesced). */
@@ -175,7 +200,7 @@ export class UdpEndpoint {
       }
       this.socket.flush()
       entry.afterTurn(now)
-      if (s.state === 'closed') { this.sessions.delete(id); if (this.lastEntry === entry) this.lastEntry = undefined; entry.onClosed(); continue }
+      if (s.state === 'closed') { this.unregister(id, entry); entry.onClosed(); continue }
       deadline = Math.min(deadline, s.nextDeadlineMs())
     }
     if (this.socket.blocked) return // onWritable wakes us
@@ -400,7 +425,9 @@ export class UdpEndpoint {
       entry.onClosed()
     }
     this.sessions.clear()
-    this.lastEntry = undefined
+    this.sessionsByShortId.clear()
+    this.lastShortId = -1
+    this.lastEntries = undefined
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.immediate !== undefined) clearImmediate(this.immediate)

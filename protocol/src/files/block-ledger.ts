@@ -3,8 +3,10 @@ import { createHash, type Hash } from 'node:crypto'
 import { MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
 import { RangeSet } from '../wire/range-set.js'
 
-/** Integrity block size (bytes): 735 full datagrams (~1 MiB), so a datagram never straddles two blocks (SPEC.md §5.2). */
-export const INTEGRITY_BLOCK_BYTES = 735 * MAX_PAYLOAD_BYTES
+/** Full datagram payloads per integrity block: ~1 MiB (735 × 1437 = 1,056,195 bytes). */
+export const DATAGRAMS_PER_BLOCK = 735
+/** Integrity block size (bytes): a whole number of full datagrams, so a datagram never straddles two blocks (SPEC.md §5.2). */
+export const INTEGRITY_BLOCK_BYTES = DATAGRAMS_PER_BLOCK * MAX_PAYLOAD_BYTES
 
 /** Number of integrity blocks of a file of `sizeBytes` (an empty file has none). */
 export function blockCount (sizeBytes: number): number { return Math.ceil(sizeBytes / INTEGRITY_BLOCK_BYTES) }

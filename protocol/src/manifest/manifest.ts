@@ -1,6 +1,6 @@
 // The manifest of one session (files, folders, empty files) and its layout in the session's byte space (SPEC.md §5.1).
 import { FerryError } from '../errors/ferry-error.js'
-import { MANIFEST_FILE_INDEX, MAX_OFFSET_BYTES, MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
+import { MAX_OFFSET_BYTES, MAX_PAYLOAD_BYTES } from '../wire/datagram-codec.js'
 import { WireReader, writeVarint, varintSize } from '../wire/varint.js'
 import { validateRelativePath } from './validate-relative-path.js'
 
@@ -17,6 +17,8 @@ export const DIGEST_BYTES = 32
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 /** Bytes of the manifest region before the encoded manifest: its length, u32. */
 const MANIFEST_LENGTH_PREFIX_BYTES = 4
+/** The `fileIndex` of a chunk of the manifest region (SPEC.md §5.1): not on the wire, which carries global offsets. */
+export const MANIFEST_FILE_INDEX = 0xffffffff
 
 function manifestError (code: `FERRY_${string}`, message: string): FerryError {
   return new FerryError(code, message, { statusCode: 400 })

@@ -1,8 +1,8 @@
 // The receiving side of a transfer: places data at its offset, reports what it holds and what is missing, records verified blocks, verifies each file (SPEC.md §5, §6, §9).
 import { FerryError } from '../errors/ferry-error.js'
-import { DIGEST_BYTES, ManifestLayout, MAX_MANIFEST_BYTES, decodeManifest, type ManifestEntry } from '../manifest/manifest.js'
+import { DIGEST_BYTES, MANIFEST_FILE_INDEX, ManifestLayout, MAX_MANIFEST_BYTES, decodeManifest, type ManifestEntry } from '../manifest/manifest.js'
 import {
-  MANIFEST_FILE_INDEX, MAX_OFFSET_BYTES, MAX_PAYLOAD_BYTES, PacketType,
+  MAX_OFFSET_BYTES, MAX_PAYLOAD_BYTES, PacketType,
   type AckFrame, type AckSegment, type DataFrame, type Frame
 } from '../wire/datagram-codec.js'
 import { RangeSet } from '../wire/range-set.js'
@@ -25,7 +25,7 @@ export const ACK_EVERY_PACKETS = 32
 export const MAX_ACK_DELAY_MS = 5
 /** Received ranges listed per acknowledgement segment: two segments keep an ack under ~1 KiB (SPEC.md §4.4). */
 const RANGES_PER_SEGMENT = 48
-/** Data datagrams kept while the manifest is incomplete (~11 MiB). */
+/** Data datagrams kept while the manifest is incomplete, or before its first chunk says where its region ends (~11 MiB). */
 const MAX_EARLY_FRAMES = 8192
 /** Receive rate is measured over at least this window (ms). */
 const RATE_WINDOW_MS = 25
@@ -40,6 +40,8 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   layout: ManifestLayout | undefined
   private early: DataFrame[] = []
   private manifestChunks = new Map<number, Uint8Array>()
+  /** The manifest region's length, once its first chunk (which announces it) arrived (SPEC.md §5.1). */
+  private manifestRegionBytes: number | undefined
   private manifestBytes: Uint8Array | undefined
   private readonly digests = new Map<number, Uint8Array>()
   private readonly finishing = new Set<number>()
@@ -242,32 +244,39 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   }
 
   private onData (frame: DataFrame, nowMs: number): void {
-    const len = frame.payload.length
-    if (frame.fileIndex === MANIFEST_FILE_INDEX) { this.onManifestChunk(frame, nowMs); return }
     const layout = this.layout
-    if (layout === undefined) {
-      // Data overtook a lost manifest chunk: keep a bounded amount so the repair costs no resend (SPEC.md §5.1).
-      if (this.early.length < MAX_EARLY_FRAMES) this.early.push({ ...frame, payload: Buffer.from(frame.payload) })
-      else this.dropped.beforeManifest++
-      return
-    }
-    const global = layout.globalOffset(frame.fileIndex, frame.offsetBytes)
-    const chunk = global === undefined ? undefined : layout.chunkAt(global)
+    if (layout === undefined) { this.onDataBeforeManifest(frame, nowMs); return }
+    const global = frame.globalOffset
+    const len = frame.payload.length
+    // The layout maps the global offset to its file (or digest) and checks it is a whole chunk (SPEC.md §5.1).
+    const chunk = layout.chunkAt(global)
     if (chunk === undefined || chunk.globalOffset !== global || chunk.lengthBytes !== len) {
-      this.closeLocally('FERRY_PROTOCOL_VIOLATION', `data frame does not match the manifest (file ${frame.fileIndex}, offset ${frame.offsetBytes})`, nowMs)
+      this.closeLocally('FERRY_PROTOCOL_VIOLATION', `data frame does not match the manifest (offset ${global}, ${len} bytes)`, nowMs)
       return
     }
-    if (this.received.covers(global, global + len)) { this.dropped.duplicate++; return }
-    const entry = layout.entries[frame.fileIndex]!
-    if (frame.offsetBytes === entry.sizeBytes) {
-      this.digests.set(frame.fileIndex, Buffer.from(frame.payload))
-    } else if (!this.sink.write(frame.fileIndex, frame.offsetBytes, frame.payload)) {
+    if (chunk.fileIndex === MANIFEST_FILE_INDEX || this.received.covers(global, global + len)) { this.dropped.duplicate++; return }
+    const fileIndex = chunk.fileIndex
+    if (chunk.offsetBytes === layout.entries[fileIndex]!.sizeBytes) {
+      this.digests.set(fileIndex, Buffer.from(frame.payload))
+    } else if (!this.sink.write(fileIndex, chunk.offsetBytes, frame.payload)) {
       this.dropped.sinkFull++
       return
     }
     this.received.add(global, global + len)
     this.payloadBytesReceived += len
-    this.maybeFinish(frame.fileIndex, nowMs)
+    this.maybeFinish(fileIndex, nowMs)
+  }
+
+  /**
+   * Data before the manifest is complete. Offset 0 is always the manifest region's first chunk, which announces the
+   * region's length; until it arrives nothing tells a manifest chunk from file data, so both are kept, bounded, and
+   * sorted out then. Data that overtook a lost manifest chunk is kept so the repair costs no resend (SPEC.md §5.1).
+   */
+  private onDataBeforeManifest (frame: DataFrame, nowMs: number): void {
+    const regionBytes = this.manifestRegionBytes
+    if (frame.globalOffset === 0 || (regionBytes !== undefined && frame.globalOffset < regionBytes)) { this.onManifestChunk(frame, nowMs); return }
+    if (this.early.length < MAX_EARLY_FRAMES) this.early.push({ ...frame, payload: Buffer.from(frame.payload) })
+    else this.dropped.beforeManifest++
   }
 
   private maybeFinish (fileIndex: number, nowMs: number): void {
@@ -301,24 +310,37 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   }
 
   private onManifestChunk (frame: DataFrame, nowMs: number): void {
-    if (this.layout !== undefined) { this.dropped.duplicate++; return }
-    if (frame.offsetBytes % MAX_PAYLOAD_BYTES !== 0 || frame.offsetBytes > MAX_MANIFEST_BYTES) {
+    const offset = frame.globalOffset
+    if (offset % MAX_PAYLOAD_BYTES !== 0) {
       this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'misaligned manifest chunk', nowMs)
       return
     }
-    if (this.manifestChunks.has(frame.offsetBytes)) { this.dropped.duplicate++; return }
-    this.manifestChunks.set(frame.offsetBytes, Buffer.from(frame.payload))
-    this.received.add(frame.offsetBytes, frame.offsetBytes + frame.payload.length)
-    const first = this.manifestChunks.get(0)
-    const announced = first === undefined ? undefined : ManifestLayout.announcedManifestBytes(first)
-    if (announced === undefined) return
-    if (announced > MAX_MANIFEST_BYTES) { this.closeLocally('FERRY_MANIFEST_TOO_LARGE', 'the manifest is larger than 32 MiB', nowMs); return }
-    const regionBytes = 4 + announced
-    if (!this.received.covers(0, regionBytes)) return
+    if (this.manifestChunks.has(offset)) { this.dropped.duplicate++; return }
+    this.manifestChunks.set(offset, Buffer.from(frame.payload))
+    this.received.add(offset, offset + frame.payload.length)
+    if (offset === 0) {
+      const announced = ManifestLayout.announcedManifestBytes(frame.payload)
+      if (announced === undefined) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'first manifest chunk too short', nowMs); return }
+      if (announced > MAX_MANIFEST_BYTES) { this.closeLocally('FERRY_MANIFEST_TOO_LARGE', 'the manifest is larger than 32 MiB', nowMs); return }
+      const regionBytes = 4 + announced
+      this.manifestRegionBytes = regionBytes
+      // What arrived before this chunk and lies in the region was manifest, not file data.
+      const early = this.early
+      this.early = []
+      for (const f of early) {
+        if (f.globalOffset >= regionBytes) { this.early.push(f); continue }
+        if (f.globalOffset % MAX_PAYLOAD_BYTES !== 0) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'misaligned manifest chunk', nowMs); return }
+        if (this.manifestChunks.has(f.globalOffset)) continue
+        this.manifestChunks.set(f.globalOffset, f.payload)
+        this.received.add(f.globalOffset, f.globalOffset + f.payload.length)
+      }
+    }
+    const regionBytes = this.manifestRegionBytes
+    if (regionBytes === undefined || !this.received.covers(0, regionBytes)) return
     const region = new Uint8Array(regionBytes)
-    for (const [offset, bytes] of this.manifestChunks) {
-      if (offset + bytes.length > regionBytes) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'manifest chunk beyond its length', nowMs); return }
-      region.set(bytes, offset)
+    for (const [chunkOffset, bytes] of this.manifestChunks) {
+      if (chunkOffset + bytes.length > regionBytes) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'manifest chunk beyond its length', nowMs); return }
+      region.set(bytes, chunkOffset)
     }
     this.manifestChunks = new Map()
     this.acceptManifest(region.subarray(4), nowMs)

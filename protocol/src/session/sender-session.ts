@@ -1,7 +1,7 @@
 // The sending side of a transfer: paces data at the controller's rate, resends what the receiver reports missing before new data (SPEC.md §5, §6).
 import type { RateController } from '../congestion/rate-controller.js'
-import { ManifestLayout, encodeManifest, type Chunk, type ManifestEntry } from '../manifest/manifest.js'
-import { MANIFEST_FILE_INDEX, MAX_DATAGRAM_BYTES, PacketType, type AckFrame, type Frame } from '../wire/datagram-codec.js'
+import { MANIFEST_FILE_INDEX, ManifestLayout, encodeManifest, type Chunk, type ManifestEntry } from '../manifest/manifest.js'
+import { MAX_DATAGRAM_BYTES, MAX_PAYLOAD_BYTES, PacketType, type AckFrame, type Frame } from '../wire/datagram-codec.js'
 import { RangeSet } from '../wire/range-set.js'
 import type { BlockSource } from './block-io.js'
 import { InFlightTable } from './in-flight-table.js'
@@ -24,7 +24,7 @@ const SENT_TIME_RING = 1 << 16
 /** Extra time (ms) beyond one smoothed RTT before a reported gap counts as lost: absorbs jitter and reordering. */
 const REORDER_MARGIN_MIN_MS = 3
 /** Manifests up to this size (bytes) are sent twice. */
-const MANIFEST_REPEAT_MAX_BYTES = 64 * 1427
+const MANIFEST_REPEAT_MAX_BYTES = 64 * MAX_PAYLOAD_BYTES
 /** Extra copies of first repairs in the tail stay within this fraction of the transfer's bytes (SPEC.md §6.4): well under issue 3's 1 % of redundancy. */
 const TAIL_COPY_BUDGET = 0.008
 /** Above this loss rate (lost ÷ sent so far) a first repair in the tail goes out three times, not twice: at 5 % two copies of each of the thousands of repairs of a long fat path's last RTT still lose a few, each another RTT. */
@@ -122,6 +122,9 @@ export class SenderSession extends SessionCore {
     this.cursor = 0
   }
   protected onClosed (): void {}
+
+  /** The receiver's acknowledgements bound the packet numbers this side may have unacknowledged (SPEC.md §3.2). */
+  protected override largestAcknowledgedPacketNumber (): number { return this.largestAckedPn }
 
   protected override onSealed (pn: number, nowMs: number): void {
     const slot = pn & (SENT_TIME_RING - 1)
@@ -313,7 +316,7 @@ export class SenderSession extends SessionCore {
     const next = this.nextChunk()
     if (next === undefined) return undefined
     const { chunk, bytes, retransmit } = next
-    const packet = this.build({ type: PacketType.Data, fileIndex: chunk.fileIndex, offsetBytes: chunk.offsetBytes, payload: bytes }, nowMs)
+    const packet = this.build({ type: PacketType.Data, globalOffset: chunk.globalOffset, payload: bytes }, nowMs)
     this.tokensBytes -= packet.length
     this.inFlight.set(chunk.globalOffset, nowMs)
     this.stats.payloadBytesSent += chunk.lengthBytes

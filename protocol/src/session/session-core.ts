@@ -3,12 +3,13 @@ import { FerryError } from '../errors/ferry-error.js'
 import { CipherSuite, cipherSuiteByName, PacketProtection, type CipherSuiteName, type EndpointRole } from '../crypto/packet-protection.js'
 import { ReplayWindow } from '../crypto/replay-window.js'
 import {
-  CONNECTION_ID_BYTES, HEADER_BYTES, MAX_DATAGRAM_BYTES, MAX_PACKET_NUMBER, PacketType, TAG_BYTES,
-  maxBodyBytes, readBody, readHeader, writeBody, writeHeader, type Frame, type HelloFrame
+  HEADER_BYTES, MAX_DATAGRAM_BYTES, PacketType, TAG_BYTES,
+  maxBodyBytes, readBody, readHeader, shortConnectionId, writeBody, writeHeader, type Frame, type HelloFrame
 } from '../wire/datagram-codec.js'
+import { decodePacketNumber, MAX_PACKET_NUMBER, MAX_UNACKNOWLEDGED_PACKETS } from '../wire/packet-number.js'
 
 export interface SessionOptions {
-  /** 16 hex characters, agreed on the control plane. */
+  /** 16 hex characters, agreed on the control plane; the wire carries its low 32 bits (SPEC.md §3.1). */
   connectionId: string
   /** 32 random bytes, agreed on the control plane. */
   secret: Uint8Array
@@ -66,7 +67,8 @@ const LARGEST_SLAB_BYTES = 256 << 10
 
 export abstract class SessionCore {
   readonly connectionId: string
-  protected readonly connectionIdBytes: Uint8Array
+  /** The low 32 bits of the connection id: what the header carries and the driver demultiplexes on (SPEC.md §3.1). */
+  readonly shortConnectionId: number
   protected readonly protection: PacketProtection
   protected readonly replay = new ReplayWindow()
   protected readonly originMs: number
@@ -117,7 +119,7 @@ export abstract class SessionCore {
   constructor (options: SessionOptions) {
     if (!/^[0-9a-f]{16}$/.test(options.connectionId)) throw new FerryError('FERRY_PROTOCOL_CONNECTION_ID', 'the connection id must be 16 lowercase hex characters', { statusCode: 400 })
     this.connectionId = options.connectionId
-    this.connectionIdBytes = Buffer.from(options.connectionId, 'hex')
+    this.shortConnectionId = shortConnectionId(options.connectionId)
     this.protection = new PacketProtection(options.secret, options.endpointRole)
     this.endpointRole = options.endpointRole
     this.suitePreference = (options.cipherSuites ?? ['chacha20-poly1305', 'aes-256-gcm']).map(name => {
@@ -147,23 +149,30 @@ export abstract class SessionCore {
   /**
    * Handles one datagram from the peer. Never throws on peer input: a bad datagram is dropped and counted.
    * Returns true when it authenticated (the driver then takes its source address as the peer's).
+   *
+   * `shared`: other live sessions on the endpoint have the same short connection id, and the driver tries each
+   * (SPEC.md §10). A datagram that does not authenticate here is then neither counted nor changed (it is opened in a
+   * copy), so the next session can try it; the driver counts one that none takes.
    */
-  handleDatagram (buf: Buffer, nowMs: number): boolean {
+  handleDatagram (buf: Buffer, nowMs: number, shared = false): boolean {
     if (this.state === 'closed') return false
     let header
     try {
       header = readHeader(buf)
     } catch (_) {
-      this.dropped.malformed++
+      if (!shared) this.dropped.malformed++
       return false
     }
-    const id = this.connectionIdBytes
-    for (let i = 0; i < CONNECTION_ID_BYTES; i++) if (buf[1 + i] !== id[i]) { this.dropped.wrongConnection++; return false }
-    if (!this.replay.check(header.packetNumber)) { this.dropped.replayed++; return false }
+    if (header.shortConnectionId !== this.shortConnectionId) { if (!shared) this.dropped.wrongConnection++; return false }
+    // The full packet number, from its low 32 bits and the largest authentic one (SPEC.md §3.2): the nonce and the replay window use it.
+    const pn = decodePacketNumber(header.packetNumber, this.replay.highestPacketNumber)
+    if (pn === undefined || !this.replay.check(pn)) { if (!shared) this.dropped.replayed++; return false }
     const early = this.state === 'handshake' && this.endpointRole === 'responder' && header.type === PacketType.Data
-    const body = early ? this.openFirstFlight(buf, header.packetNumber) : this.protection.open(buf, header.packetNumber)
-    if (body === undefined) { this.dropped.unauthenticated++; return false }
-    this.replay.commit(header.packetNumber)
+    // Opening is in place and a failed open may wipe the ciphertext: a datagram another session may own is opened in a copy.
+    const sealed = shared ? Buffer.from(buf) : buf
+    const body = early ? this.openFirstFlight(sealed, pn) : this.protection.open(sealed, pn)
+    if (body === undefined) { if (!shared) this.dropped.unauthenticated++; return false }
+    this.replay.commit(pn)
     this.lastReceiveMs = nowMs
     this.packetsReceived++
     let frame: Frame
@@ -196,7 +205,7 @@ export abstract class SessionCore {
       case PacketType.Pong: break
       default:
         if (this.state !== 'established' && !(this.firstFlight && this.state === 'handshake')) break
-        this.onFrame(frame, header.timestampTicks, header.packetNumber, nowMs)
+        this.onFrame(frame, header.timestampTicks, pn, nowMs)
     }
     return true
   }
@@ -340,6 +349,12 @@ export abstract class SessionCore {
       this.lastCloseSentMs = nowMs
       return this.build(this.closeFrame!, nowMs)
     }
+    const acknowledged = this.largestAcknowledgedPacketNumber()
+    if (acknowledged !== undefined && this.nextPacketNumber - acknowledged >= MAX_UNACKNOWLEDGED_PACKETS) {
+      // The peer could no longer reconstruct our packet numbers from their low 32 bits (SPEC.md §3.2): the CLOSE is the last it can.
+      this.closeLocally('FERRY_PROTOCOL_UNACKNOWLEDGED_LIMIT', `${MAX_UNACKNOWLEDGED_PACKETS} datagrams sent without an acknowledgement`, nowMs)
+      return this.pollTransmit(nowMs)
+    }
     if (this.state === 'handshake') {
       if (this.endpointRole !== 'initiator') return undefined
       if (nowMs < this.helloSentAtMs + this.helloRetryMs) return this.firstFlight ? this.pollFrame(nowMs) : undefined
@@ -365,7 +380,7 @@ export abstract class SessionCore {
     const pn = this.nextPacketNumber++
     if (pn > MAX_PACKET_NUMBER) throw new FerryError('FERRY_PROTOCOL_PACKET_NUMBER_EXHAUSTED', 'the 48-bit packet number space is used up')
     const buf = this.datagramBuffer(Math.min(MAX_DATAGRAM_BYTES + 256, HEADER_BYTES + maxBodyBytes(frame) + TAG_BYTES))
-    writeHeader(buf, { type: frame.type, connectionId: this.connectionIdBytes, packetNumber: pn, timestampTicks: this.ticks(nowMs) })
+    writeHeader(buf, { type: frame.type, shortConnectionId: this.shortConnectionId, packetNumber: pn, timestampTicks: this.ticks(nowMs) })
     const end = writeBody(buf, HEADER_BYTES, frame)
     const length = this.protection.seal(buf, end - HEADER_BYTES, pn)
     this.onSealed(pn, nowMs)
@@ -405,6 +420,12 @@ export abstract class SessionCore {
     return true
   }
 
+  /**
+   * Hook: the largest of this side's packet numbers the peer acknowledged (-1 before any), or undefined when this
+   * side's datagrams are not acknowledged: a receiver's answer the sender's, so the peer's idle timeout bounds how
+   * many of them can go unheard, far below MAX_UNACKNOWLEDGED_PACKETS (SPEC.md §3.2).
+   */
+  protected largestAcknowledgedPacketNumber (): number | undefined { return undefined }
   /** Hook: a packet number was used at `nowMs` (the sender records it for RTT). */
   protected onSealed (_pn: number, _nowMs: number): void {}
   protected isResuming (): boolean { return false }
@@ -417,5 +438,3 @@ export abstract class SessionCore {
   protected abstract pollFrame (nowMs: number): Buffer | undefined
   protected abstract onClosed (): void
 }
-
-export { CONNECTION_ID_BYTES }

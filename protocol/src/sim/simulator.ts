@@ -9,14 +9,14 @@ import { ReceiverSession } from '../session/receiver-session.js'
 import type { ResumeJournal } from '../session/resume-journal.js'
 import { SenderSession } from '../session/sender-session.js'
 import type { SessionCore } from '../session/session-core.js'
-import { HEADER_BYTES, DATA_FRAME_HEADER_BYTES, PacketType, TAG_BYTES } from '../wire/datagram-codec.js'
+import { HEADER_BYTES, DATA_FRAME_HEADER_BYTES, IP_UDP_OVERHEAD_BYTES, PacketType, TAG_BYTES } from '../wire/datagram-codec.js'
 import { splitMix32 } from './split-mix-32.js'
 import { StallSchedule, type StallOptions } from './stall-schedule.js'
 import { SyntheticBlockSource } from './synthetic-block-source.js'
 import { VirtualLink, type VirtualLinkOptions } from './virtual-link.js'
 
 /** IPv4 + UDP header bytes added to every datagram on the simulated wire. */
-export const IP_UDP_OVERHEAD_BYTES = 28
+export { IP_UDP_OVERHEAD_BYTES }
 /** Default receive buffer of a stalled endpoint (bytes): what a raised `net.core.rmem_max` typically grants. */
 export const DEFAULT_STALL_RECEIVE_BUFFER_BYTES = 8 << 20
 

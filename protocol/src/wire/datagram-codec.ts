@@ -1,25 +1,26 @@
-// Encodes and decodes Ferry datagrams: the 19-byte header and the frame bodies (SPEC.md §3, §4). Decoding never trusts lengths.
+// Encodes and decodes Ferry datagrams: the 13-byte header and the frame bodies (SPEC.md §3, §4). Decoding never trusts lengths.
 import { FerryError } from '../errors/ferry-error.js'
 import { WireReader, writeVarint } from './varint.js'
 
-/** Version 1 in the top two bits of byte 0 (SPEC.md §3). */
-export const WIRE_VERSION = 1
-/** flags(1) + connection id(8) + packet number(6) + timestamp(4). */
-export const HEADER_BYTES = 19
-export const CONNECTION_ID_BYTES = 8
+/** Version 2 in the top two bits of byte 0 (SPEC.md §3.1); any other version is undecodable. */
+export const WIRE_VERSION = 2
+/** Connection id bytes on the wire: the low 32 bits of the session's 64-bit id (SPEC.md §3.1). */
+export const SHORT_CONNECTION_ID_BYTES = 4
+/** flags(1) + short connection id(4) + packet number, low 32 bits(4) + timestamp(4). */
+export const HEADER_BYTES = 1 + SHORT_CONNECTION_ID_BYTES + 4 + 4
 /** AEAD tag appended to every body. */
 export const TAG_BYTES = 16
-/** file index(4) + offset(6) in front of every data payload. */
-export const DATA_FRAME_HEADER_BYTES = 10
+/** Global offset (u48) in front of every data payload (SPEC.md §4.3). */
+export const DATA_FRAME_HEADER_BYTES = 6
 /** Largest UDP payload on a 1500-byte MTU (1500 − 20 IPv4 − 8 UDP): Ferry never relies on IP fragmentation. */
 export const MAX_DATAGRAM_BYTES = 1472
-/** File bytes in a full data datagram: 1472 − 19 − 16 − 10 = 1427. */
+/** IPv4 + UDP header bytes in front of every datagram on the wire. */
+export const IP_UDP_OVERHEAD_BYTES = 28
+/** File bytes in a full data datagram: 1472 − 13 − 16 − 6 = 1437 (SPEC.md §3.1). */
 export const MAX_PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - HEADER_BYTES - TAG_BYTES - DATA_FRAME_HEADER_BYTES
-/** The file index that addresses the manifest region (SPEC.md §5.1). */
-export const MANIFEST_FILE_INDEX = 0xffffffff
-/** Packet numbers are 48 bits on the wire; a session closes before reaching this (SPEC.md §3.2). */
-export const MAX_PACKET_NUMBER = 2 ** 48 - 1
-/** Largest offset a data frame can carry (48 bits). */
+/** Payload bytes per byte on the wire for full data datagrams, IP and UDP included: 1437 / 1500. */
+export const PAYLOAD_FRACTION = MAX_PAYLOAD_BYTES / (MAX_DATAGRAM_BYTES + IP_UDP_OVERHEAD_BYTES)
+/** Largest global offset a data frame can carry (48 bits). */
 export const MAX_OFFSET_BYTES = 2 ** 48 - 1
 
 export const PacketType = { Hello: 1, Data: 2, Ack: 3, Close: 4, Ping: 5, Pong: 6 } as const
@@ -27,8 +28,12 @@ export type PacketType = typeof PacketType[keyof typeof PacketType]
 
 export interface PacketHeader {
   type: PacketType
-  /** 8 bytes, shown as 16 hex characters by the driver. */
-  connectionId: Uint8Array
+  /** The low 32 bits of the session's connection id (shortConnectionId). */
+  shortConnectionId: number
+  /**
+   * writeHeader writes the low 32 bits of the full number; readHeader returns those 32 bits, from which the session
+   * reconstructs the full number (decodePacketNumber, SPEC.md §3.2).
+   */
   packetNumber: number
   /** Sender's clock in 10 µs ticks, modulo 2^32 (SPEC.md §3.3). */
   timestampTicks: number
@@ -36,7 +41,8 @@ export interface PacketHeader {
 
 /** `firstFlight`: the initiating sender sends data right behind this hello, under ChaCha20-Poly1305 (SPEC.md §4.2.1). */
 export interface HelloFrame { type: typeof PacketType.Hello, senderRole: 'sender' | 'receiver', reply: boolean, resuming: boolean, firstFlight: boolean, suites: number }
-export interface DataFrame { type: typeof PacketType.Data, fileIndex: number, offsetBytes: number, payload: Uint8Array }
+/** `globalOffset`: where the payload lies in the session's byte space (SPEC.md §5.1). */
+export interface DataFrame { type: typeof PacketType.Data, globalOffset: number, payload: Uint8Array }
 export interface AckSegment { fromBytes: number, toBytes: number, received: Array<[number, number]> }
 export interface AckFrame {
   type: typeof PacketType.Ack
@@ -61,19 +67,24 @@ function decodeError (message: string): FerryError {
   return new FerryError('FERRY_PROTOCOL_DECODE', message, { statusCode: 400 })
 }
 
+/** The connection id's short form on the wire: the low 32 bits of the 16-hex-character id (SPEC.md §3.1). */
+export function shortConnectionId (connectionIdHex: string): number {
+  return Number.parseInt(connectionIdHex.slice(-2 * SHORT_CONNECTION_ID_BYTES), 16)
+}
+
 /** Writes the header at offset 0 of `buf`. */
 export function writeHeader (buf: Uint8Array, header: PacketHeader): void {
   buf[0] = (WIRE_VERSION << 6) | header.type
-  buf.set(header.connectionId, 1)
-  const pn = header.packetNumber
-  const high = Math.floor(pn / 0x100000000)
-  buf[9] = (high >>> 8) & 0xff; buf[10] = high & 0xff
-  buf[11] = (pn >>> 24) & 0xff; buf[12] = (pn >>> 16) & 0xff; buf[13] = (pn >>> 8) & 0xff; buf[14] = pn & 0xff
+  const id = header.shortConnectionId
+  buf[1] = id >>> 24; buf[2] = (id >>> 16) & 0xff; buf[3] = (id >>> 8) & 0xff; buf[4] = id & 0xff
+  // `>>> 0` keeps the low 32 bits of any safe integer.
+  const pn = header.packetNumber >>> 0
+  buf[5] = pn >>> 24; buf[6] = (pn >>> 16) & 0xff; buf[7] = (pn >>> 8) & 0xff; buf[8] = pn & 0xff
   const ts = header.timestampTicks >>> 0
-  buf[15] = ts >>> 24; buf[16] = (ts >>> 16) & 0xff; buf[17] = (ts >>> 8) & 0xff; buf[18] = ts & 0xff
+  buf[9] = ts >>> 24; buf[10] = (ts >>> 16) & 0xff; buf[11] = (ts >>> 8) & 0xff; buf[12] = ts & 0xff
 }
 
-/** Reads and checks the header; throws FERRY_PROTOCOL_DECODE on a short datagram, wrong version or unknown type. */
+/** Reads and checks the header; throws FERRY_PROTOCOL_DECODE on a short datagram, another version or an unknown type. */
 export function readHeader (buf: Uint8Array): PacketHeader {
   if (buf.length < HEADER_BYTES + TAG_BYTES) throw decodeError('datagram shorter than header and tag')
   const flags = buf[0]!
@@ -81,15 +92,17 @@ export function readHeader (buf: Uint8Array): PacketHeader {
   if ((flags & 0x30) !== 0) throw decodeError('reserved header bits set')
   const type = flags & 0x0f
   if (type < 1 || type > 6) throw decodeError('unknown packet type')
-  const packetNumber = ((buf[9]! << 8) | buf[10]!) * 0x100000000 + ((buf[11]! << 24) >>> 0) + (buf[12]! << 16) + (buf[13]! << 8) + buf[14]!
-  const timestampTicks = ((buf[15]! << 24) >>> 0) + (buf[16]! << 16) + (buf[17]! << 8) + buf[18]!
-  return { type: type as PacketType, connectionId: buf.subarray(1, 9), packetNumber, timestampTicks }
+  return { type: type as PacketType, shortConnectionId: readU32(buf, 1), packetNumber: readU32(buf, 5), timestampTicks: readU32(buf, 9) }
 }
 
-/** Reads the connection id as 16 hex characters (the driver's demultiplexing key) without decoding the rest. */
-export function peekConnectionId (buf: Uint8Array): string | undefined {
+/** The short connection id (the driver's demultiplexing key) without decoding the rest; undefined when too short to be a datagram. */
+export function peekShortConnectionId (buf: Uint8Array): number | undefined {
   if (buf.length < HEADER_BYTES + TAG_BYTES) return undefined
-  return Buffer.from(buf.buffer, buf.byteOffset + 1, CONNECTION_ID_BYTES).toString('hex')
+  return readU32(buf, 1)
+}
+
+function readU32 (buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) >>> 0) + (buf[at + 1]! << 16) + (buf[at + 2]! << 8) + buf[at + 3]!
 }
 
 /** Upper bound on a body's encoded size, so callers can size buffers. */
@@ -114,14 +127,12 @@ export function writeBody (buf: Uint8Array, offset: number, frame: Frame): numbe
       buf[o++] = frame.suites & 0xff
       return o
     case PacketType.Data: {
-      const idx = frame.fileIndex >>> 0
-      buf[o] = idx >>> 24; buf[o + 1] = (idx >>> 16) & 0xff; buf[o + 2] = (idx >>> 8) & 0xff; buf[o + 3] = idx & 0xff
-      const off = frame.offsetBytes
+      const off = frame.globalOffset
       const high = Math.floor(off / 0x100000000)
-      buf[o + 4] = (high >>> 8) & 0xff; buf[o + 5] = high & 0xff
-      buf[o + 6] = (off >>> 24) & 0xff; buf[o + 7] = (off >>> 16) & 0xff; buf[o + 8] = (off >>> 8) & 0xff; buf[o + 9] = off & 0xff
-      buf.set(frame.payload, o + 10)
-      return o + 10 + frame.payload.length
+      buf[o] = (high >>> 8) & 0xff; buf[o + 1] = high & 0xff
+      buf[o + 2] = (off >>> 24) & 0xff; buf[o + 3] = (off >>> 16) & 0xff; buf[o + 4] = (off >>> 8) & 0xff; buf[o + 5] = off & 0xff
+      buf.set(frame.payload, o + DATA_FRAME_HEADER_BYTES)
+      return o + DATA_FRAME_HEADER_BYTES + frame.payload.length
     }
     case PacketType.Ack: {
       o = writeVarint(buf, o, frame.largestPacketNumber)
@@ -171,10 +182,9 @@ export function readBody (type: PacketType, body: Uint8Array): Frame {
     }
     case PacketType.Data: {
       const head = r.bytes(DATA_FRAME_HEADER_BYTES)
-      const fileIndex = ((head[0]! << 24) >>> 0) + (head[1]! << 16) + (head[2]! << 8) + head[3]!
-      const offsetBytes = ((head[4]! << 8) | head[5]!) * 0x100000000 + ((head[6]! << 24) >>> 0) + (head[7]! << 16) + (head[8]! << 8) + head[9]!
+      const globalOffset = ((head[0]! << 8) | head[1]!) * 0x100000000 + readU32(head, 2)
       if (r.remaining === 0) throw decodeError('empty data payload')
-      return { type, fileIndex, offsetBytes, payload: r.bytes(r.remaining) }
+      return { type, globalOffset, payload: r.bytes(r.remaining) }
     }
     case PacketType.Ack: {
       const largestPacketNumber = r.varint()

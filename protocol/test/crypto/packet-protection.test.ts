@@ -1,4 +1,4 @@
-// Packet protection: both suites seal and open, any flipped bit fails, directions differ, AES-GCM keys change by packet number, the replay window holds.
+// Packet protection: both suites seal and open, any flipped bit fails, directions differ, keys change and nonces differ by the full packet number, the replay window holds.
 import { describe, it, expect } from 'vitest'
 import { PacketProtection, CipherSuite, KEY_UPDATE_PACKETS } from '../../src/crypto/packet-protection.js'
 import { ReplayWindow, REPLAY_WINDOW_PACKETS } from '../../src/crypto/replay-window.js'
@@ -8,7 +8,7 @@ const secret = new Uint8Array(32).fill(3)
 
 function sealed (p: PacketProtection, pn: number, body = 'hello ferry'): Buffer {
   const buf = Buffer.alloc(HEADER_BYTES + body.length + TAG_BYTES)
-  writeHeader(buf, { type: PacketType.Data, connectionId: new Uint8Array(8), packetNumber: pn, timestampTicks: 1 })
+  writeHeader(buf, { type: PacketType.Data, shortConnectionId: 0, packetNumber: pn, timestampTicks: 1 })
   buf.write(body, HEADER_BYTES)
   p.seal(buf, body.length, pn)
   return buf
@@ -42,6 +42,14 @@ describe.each([['chacha20-poly1305', CipherSuite.ChaCha20Poly1305], ['aes-256-gc
     const after = sealed(a, boundary)
     expect(b.open(before, boundary - 1)?.toString()).toBe('hello ferry')
     expect(b.open(after, boundary)?.toString()).toBe('hello ferry')
+  })
+
+  it('binds the nonce to the full packet number, not the 32 bits on the wire', () => {
+    const [a, b] = pair()
+    const pn = 2 ** 32 + 5
+    const buf = sealed(a, pn)
+    expect(b.open(Buffer.from(buf), 5)).toBeUndefined()
+    expect(b.open(buf, pn)?.toString()).toBe('hello ferry')
   })
 })
 

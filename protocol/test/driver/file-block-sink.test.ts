@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { FileBlockSink, MAX_ASSEMBLING_BYTES, MAX_QUEUED_WRITE_BYTES, PARTIAL_SUFFIX } from '../../src/driver/file-block-sink.js'
 import { INTEGRITY_BLOCK_BYTES } from '../../src/files/block-ledger.js'
 import type { SinkListener } from '../../src/session/block-io.js'
+import { MAX_PAYLOAD_BYTES } from '../../src/wire/datagram-codec.js'
 
 /** Records what the sink reports to its session. */
 function recorder (): SinkListener & { verified: Map<string, string>, corrupt: string[], failed: Array<[number, number, number]> } {
@@ -47,8 +48,8 @@ describe('FileBlockSink', () => {
     const good = randomBytes(100_000)
     const bad = randomBytes(5000)
     expect(sink.open([{ relativePath: 'sub/good.bin', kind: 'file', sizeBytes: good.length }, { relativePath: 'bad.bin', kind: 'file', sizeBytes: bad.length }, { relativePath: 'empty-dir', kind: 'directory', sizeBytes: 0 }], recorder())).toBeUndefined()
-    const order = Array.from({ length: Math.ceil(good.length / 1427) }, (_, i) => i).reverse()
-    for (const i of order) expect(sink.write(0, i * 1427, good.subarray(i * 1427, (i + 1) * 1427))).toBe(true)
+    const order = Array.from({ length: Math.ceil(good.length / MAX_PAYLOAD_BYTES) }, (_, i) => i).reverse()
+    for (const i of order) expect(sink.write(0, i * MAX_PAYLOAD_BYTES, good.subarray(i * MAX_PAYLOAD_BYTES, (i + 1) * MAX_PAYLOAD_BYTES))).toBe(true)
     expect(sink.write(1, 0, bad)).toBe(true)
     expect(sink.finish(0, createHash('sha256').update(good).digest())).toBeUndefined()
     sink.finish(1, createHash('sha256').update('something else').digest())
@@ -101,7 +102,7 @@ describe('FileBlockSink', () => {
     sink.open(entries, first)
     // Blocks 2 and 0 arrive whole, block 1 only in part (the cut): two blocks hashed, in any order.
     for (const [s, e] of [[2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES], [0, INTEGRITY_BLOCK_BYTES], [INTEGRITY_BLOCK_BYTES, INTEGRITY_BLOCK_BYTES + 100_000]] as const) {
-      for (let o = s; o < e; o += 1427) expect(sink.write(0, o, data.subarray(o, Math.min(e, o + 1427)))).toBe(true)
+      for (let o = s; o < e; o += MAX_PAYLOAD_BYTES) expect(sink.write(0, o, data.subarray(o, Math.min(e, o + MAX_PAYLOAD_BYTES)))).toBe(true)
     }
     await sink.flush()
     await until(() => first.verified.size === 2)
@@ -124,7 +125,7 @@ describe('FileBlockSink', () => {
     expect(resumed.hasOnDisk(0, 2 * INTEGRITY_BLOCK_BYTES, 1)).toBe(false)
     // The session asks for the rest and block 2 again: the file verifies and takes its name.
     for (const [s, e] of [[INTEGRITY_BLOCK_BYTES + 100_000, data.length]] as const) {
-      for (let o = s; o < e; o += 1427) expect(resumed.write(0, o, data.subarray(o, Math.min(e, o + 1427)))).toBe(true)
+      for (let o = s; o < e; o += MAX_PAYLOAD_BYTES) expect(resumed.write(0, o, data.subarray(o, Math.min(e, o + MAX_PAYLOAD_BYTES)))).toBe(true)
     }
     resumed.finish(0, createHash('sha256').update(data).digest())
     await until(() => verdict !== undefined)
@@ -145,15 +146,15 @@ describe('FileBlockSink', () => {
     sink.open([{ relativePath: 'big.bin', kind: 'file', sizeBytes: data.length }, { relativePath: 'small.bin', kind: 'file', sizeBytes: small.length }], listener)
     // Every 50th datagram is lost and repaired last, after the driver's timer wrote out what had arrived.
     const lost: number[] = []
-    for (let o = 0; o < data.length; o += 1427) {
-      if ((o / 1427) % 50 === 7) { lost.push(o); continue }
-      expect(sink.write(0, o, data.subarray(o, Math.min(data.length, o + 1427)))).toBe(true)
-      if ((o / 1427) % 300 === 0) sink.flushBuffers()
+    for (let o = 0; o < data.length; o += MAX_PAYLOAD_BYTES) {
+      if ((o / MAX_PAYLOAD_BYTES) % 50 === 7) { lost.push(o); continue }
+      expect(sink.write(0, o, data.subarray(o, Math.min(data.length, o + MAX_PAYLOAD_BYTES)))).toBe(true)
+      if ((o / MAX_PAYLOAD_BYTES) % 300 === 0) sink.flushBuffers()
     }
-    for (let o = 0; o < small.length; o += 1427) sink.write(1, o, small.subarray(o, Math.min(small.length, o + 1427)))
+    for (let o = 0; o < small.length; o += MAX_PAYLOAD_BYTES) sink.write(1, o, small.subarray(o, Math.min(small.length, o + MAX_PAYLOAD_BYTES)))
     sink.finish(1, createHash('sha256').update(small).digest())
     await sink.flush()
-    for (const o of lost.reverse()) sink.write(0, o, data.subarray(o, Math.min(data.length, o + 1427)))
+    for (const o of lost.reverse()) sink.write(0, o, data.subarray(o, Math.min(data.length, o + MAX_PAYLOAD_BYTES)))
     sink.finish(0, createHash('sha256').update(data).digest())
     await until(() => verdicts.size === 2)
     expect(verdicts).toEqual(new Map([[0, true], [1, true]]))
@@ -179,10 +180,10 @@ describe('FileBlockSink', () => {
     // Each block's first datagram is lost (a long, lossy path): every block waits in memory for its repair.
     for (let b = 0; b < blocks; b++) {
       const start = b * INTEGRITY_BLOCK_BYTES
-      for (let o = start + 1427; o < start + INTEGRITY_BLOCK_BYTES; o += 1427) expect(sink.write(0, o, data.subarray(o, o + 1427))).toBe(true)
+      for (let o = start + MAX_PAYLOAD_BYTES; o < start + INTEGRITY_BLOCK_BYTES; o += MAX_PAYLOAD_BYTES) expect(sink.write(0, o, data.subarray(o, o + MAX_PAYLOAD_BYTES))).toBe(true)
       await sink.flush()
     }
-    for (let b = 0; b < blocks; b++) expect(sink.write(0, b * INTEGRITY_BLOCK_BYTES, data.subarray(b * INTEGRITY_BLOCK_BYTES, b * INTEGRITY_BLOCK_BYTES + 1427))).toBe(true)
+    for (let b = 0; b < blocks; b++) expect(sink.write(0, b * INTEGRITY_BLOCK_BYTES, data.subarray(b * INTEGRITY_BLOCK_BYTES, b * INTEGRITY_BLOCK_BYTES + MAX_PAYLOAD_BYTES))).toBe(true)
     sink.finish(0, createHash('sha256').update(data).digest())
     await until(() => verdict !== undefined)
     expect(verdict).toBe(true)
@@ -212,17 +213,17 @@ describe('FileBlockSink', () => {
       const sink = new FileBlockSink({ destinationDir: mount, resuming: false, onVerified: (_, ok) => verdicts.push(ok), onFatal: code => fatal.push(code) })
       sink.open([{ relativePath: 'a.bin', kind: 'file', sizeBytes: data.length }], listener)
       // One datagram of the last block never comes: that block's bytes are still in memory when the disk fills.
-      const missing = 2 * INTEGRITY_BLOCK_BYTES + 5 * 1427
-      for (let o = 0; o < data.length; o += 1427) if (o !== missing) sink.write(0, o, data.subarray(o, Math.min(data.length, o + 1427)))
+      const missing = 2 * INTEGRITY_BLOCK_BYTES + 5 * MAX_PAYLOAD_BYTES
+      for (let o = 0; o < data.length; o += MAX_PAYLOAD_BYTES) if (o !== missing) sink.write(0, o, data.subarray(o, Math.min(data.length, o + MAX_PAYLOAD_BYTES)))
       await until(() => fatal.length > 0)
       await sink.settle()
       expect(fatal).toEqual(['FERRY_PROTOCOL_DISK_FULL'])
       expect(listener.failed.length).toBeGreaterThan(0)
       // Every accepted byte landed or was reported lost, even those still in memory when the disk filled: a final journal names only what is on disk.
       const lost = (o: number, n: number): boolean => listener.failed.some(([, s, len]) => s <= o && o + n <= s + len)
-      for (let o = 0; o < data.length; o += 1427) {
+      for (let o = 0; o < data.length; o += MAX_PAYLOAD_BYTES) {
         if (o === missing) continue
-        const n = Math.min(1427, data.length - o)
+        const n = Math.min(MAX_PAYLOAD_BYTES, data.length - o)
         expect(sink.hasOnDisk(0, o, n) || lost(o, n), `bytes at ${o}`).toBe(true)
       }
       expect(verdicts).toEqual([])

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdi
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UdpEndpoint, type SendFile } from '../../src/driver/index.js'
+import { MAX_PAYLOAD_BYTES } from '../../src/wire/datagram-codec.js'
 
 const endpoints: UdpEndpoint[] = []
 const dirs: string[] = []
@@ -17,7 +18,7 @@ function tempDir (): string { const d = mkdtempSync(join(tmpdir(), 'ferry-driver
 
 /** A folder of empty, small and multi-MiB files plus an empty folder; returns the send list. */
 export function makeFolder (root: string): SendFile[] {
-  const files: Array<[string, number]> = [['empty.txt', 0], ['a/small.bin', 1000], ['a/b/one-datagram.bin', 1427], ['a/b/three-mib.bin', 3 * 1024 * 1024 + 17], ['big.bin', 5 * 1024 * 1024]]
+  const files: Array<[string, number]> = [['empty.txt', 0], ['a/small.bin', 1000], ['a/b/one-datagram.bin', MAX_PAYLOAD_BYTES], ['a/b/three-mib.bin', 3 * 1024 * 1024 + 17], ['big.bin', 5 * 1024 * 1024]]
   const out: SendFile[] = []
   for (const [rel, size] of files) {
     const abs = join(root, rel)

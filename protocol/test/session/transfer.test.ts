@@ -7,6 +7,7 @@ import { FixedRateController } from '../../src/session/fixed-rate-controller.js'
 import { MemoryBlockSource } from '../../src/files/memory-block-source.js'
 import { MemoryBlockSink } from '../../src/files/memory-block-sink.js'
 import type { ManifestEntry } from '../../src/manifest/manifest.js'
+import { MAX_PAYLOAD_BYTES } from '../../src/wire/datagram-codec.js'
 
 function lcg (seed: number): () => number {
   let s = seed >>> 0
@@ -48,7 +49,7 @@ function run (entries: ManifestEntry[], contents: Uint8Array[], opts: { lossRate
 
 describe('sender and receiver sessions', () => {
   it('move a folder of mixed files, empty ones and folders included', () => {
-    const sizes = [0, 1, 1427, 1428, 100_000, 0]
+    const sizes = [0, 1, MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES + 1, 100_000, 0]
     const contents = sizes.map((n, i) => new Uint8Array(n).map((_, j) => (j * 31 + i) & 0xff))
     const entries: ManifestEntry[] = sizes.map((n, i) => ({ relativePath: `d/f${i}.bin`, kind: 'file', sizeBytes: n }))
     entries.push({ relativePath: 'empty-folder', kind: 'directory', sizeBytes: 0 })
