@@ -2,7 +2,8 @@
 //
 //   import { UdpEndpoint } from '@ferry/protocol/driver/index'
 //   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1', port: 0, receiveBufferBytes?, sendBufferBytes?, io?: 'batched' | 'dgram' })
-//   endpoint.port                                   // the bound UDP port; one socket, many sessions by connection id
+//   endpoint.port                                   // the bound UDP port; one socket, many sessions by the connection id's low 32 bits
+//   endpoint.unknownDatagrams, .unauthenticatedDatagrams // dropped: for no session; opened by none of the sessions sharing those 32 bits
 //   endpoint.io                                     // 'batched' (sendmmsg/recvmmsg addon, protocol/native) or 'dgram' (node:dgram);
 //                                                   // default FERRY_UDP_IO, else batched when the addon is built (SPEC.md §10)
 //   A port in use rejects with FERRY_PROTOCOL_SOCKET_BIND (details.errno 'EADDRINUSE').
