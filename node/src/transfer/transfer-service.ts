@@ -8,6 +8,7 @@ import { validateRelativePath } from '@ferry/protocol/manifest/validate-relative
 import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
 import { decodeControlMessage, encodeControlMessage, type ManifestEntry, type OpenMessage } from '@ferry/protocol/control/control-message'
 import type { MessageChannel } from '@ferry/protocol/control/message-channel'
+import { isDiskFull } from '@ferry/protocol/driver/index'
 import type { LevelPackageStore } from '../storage/level-package-store.js'
 import type { TokenGate } from '../control/token-gate.js'
 import type { DataEndpoint, DriverFile, DriverProgress, DriverResult, RateHandle } from './data-endpoint.js'
@@ -67,18 +68,16 @@ function fail (code: `FERRY_${string}`, message: string, statusCode = 400, detai
   return new FerryError(code, message, { statusCode, details })
 }
 
+/** The node's own code for a full receiving disk: the client may resume once space is freed. */
+function diskFullError (cause: unknown): FerryError {
+  return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause })
+}
+
 /** Maps anything thrown during a transfer to the coded error the client sees. */
 export function toFerryError (err: unknown): FerryError {
-  if (isFerryError(err)) {
-    if (err.code === 'FERRY_PROTOCOL_DISK_FULL') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
-    // The driver reports a failed partial-file or journal write; when the cause is a full disk, say so with the node's code.
-    if ((err.code === 'FERRY_PROTOCOL_SINK_WRITE' || err.code === 'FERRY_PROTOCOL_JOURNAL') && /ENOSPC|EDQUOT|no space/i.test(err.message)) {
-      return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
-    }
-    return err
-  }
-  const errno = (err as NodeJS.ErrnoException | undefined)?.code
-  if (errno === 'ENOSPC' || errno === 'EDQUOT') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
+  // The driver's own test (FERRY_PROTOCOL_DISK_FULL, or an errno or failed partial-file or journal write naming ENOSPC/EDQUOT).
+  if (isDiskFull(err)) return diskFullError(err)
+  if (isFerryError(err)) return err
   if ((err as Error | undefined)?.name === 'AbortError') return new FerryError('FERRY_NODE_TRANSFER_CANCELLED', 'the transfer was cancelled', { statusCode: 499, cause: err })
   return new FerryError('FERRY_NODE_INTERNAL', 'the node failed during the transfer', { statusCode: 500, cause: err })
 }
@@ -309,7 +308,7 @@ export class TransferService {
       let e = toFerryError(abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err)
       // A write that fails on a full disk can surface from the driver as an integrity or journal error; the cause is the disk.
       if (e.code !== 'FERRY_NODE_DISK_FULL' && e.code !== 'FERRY_NODE_TRANSFER_CANCELLED' && await plan.diskFull()) {
-        e = new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: e })
+        e = diskFullError(e)
       }
       outcome = e.code === 'FERRY_NODE_TRANSFER_CANCELLED' ? 'cancelled' : 'error'
       errorCode = e.code

@@ -37,6 +37,7 @@
 // session (send/receive) before the initiator's hello retries run out (idleTimeoutMs, default 20 s).
 export { UdpEndpoint, RunningTransfer, type BindOptions } from './udp-endpoint.js'
 export { RelayBlockSource } from './relay-block-source.js'
+export { isDiskFull } from './file-block-sink.js'
 export type { SendOptions, ReceiveOptions, SendFile, TransferProgress, TransferResult, RemoteAddress } from './transfer-types.js'
 export { validateRelativePath } from '../manifest/validate-relative-path.js'
 export type { RateSettings, RatePolicy } from '../congestion/rate-controller.js'
