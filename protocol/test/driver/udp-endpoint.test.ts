@@ -15,6 +15,13 @@ afterEach(async () => {
 
 function tempDir (): string { const d = mkdtempSync(join(tmpdir(), 'ferry-driver-')); dirs.push(d); return d }
 
+/** What every test starts from: two bound endpoints (closed after the test), a fresh connection id and secret, and `payloadBytes` random bytes. */
+async function setUp (payloadBytes = 0): Promise<{ a: UdpEndpoint, b: UdpEndpoint, connectionId: string, secret: Buffer, bytes: Buffer }> {
+  const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
+  endpoints.push(a, b)
+  return { a, b, connectionId: randomBytes(8).toString('hex'), secret: randomBytes(32), bytes: randomBytes(payloadBytes) }
+}
+
 /** A folder of empty, small and multi-MiB files plus an empty folder; returns the send list. */
 export function makeFolder (root: string): SendFile[] {
   const files: Array<[string, number]> = [['empty.txt', 0], ['a/small.bin', 1000], ['a/b/one-datagram.bin', 1427], ['a/b/three-mib.bin', 3 * 1024 * 1024 + 17], ['big.bin', 5 * 1024 * 1024]]
@@ -34,13 +41,10 @@ const sha = (path: string): string => createHash('sha256').update(readFileSync(p
 
 describe('UdpEndpoint', () => {
   it('sends a folder disk to disk, the receiver as initiator', async () => {
-    const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
-    endpoints.push(a, b)
+    const { a, b, connectionId, secret } = await setUp()
     const src = tempDir()
     const dst = tempDir()
     const files = makeFolder(src)
-    const connectionId = randomBytes(8).toString('hex')
-    const secret = randomBytes(32)
     const sending = a.send({ connectionId, secret, role: 'responder', files, rate: { policy: 'fixed', targetBitsPerSec: 400e6, minBitsPerSec: 1e6 } })
     const progress: number[] = []
     const receiving = b.receive({ connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: a.port }, destinationDir: dst, journalPath: join(dst, '.journal'), onProgress: p => progress.push(p.bytesDone), progressIntervalMs: 20 })
@@ -57,11 +61,7 @@ describe('UdpEndpoint', () => {
   }, 180_000)
 
   it('moves memory to memory with AES-256-GCM when that is all the sender offers', async () => {
-    const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
-    endpoints.push(a, b)
-    const bytes = randomBytes(2_000_000)
-    const connectionId = randomBytes(8).toString('hex')
-    const secret = randomBytes(32)
+    const { a, b, connectionId, secret, bytes } = await setUp(2_000_000)
     const [sent, received] = await Promise.all([
       a.send({ connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: b.port }, cipherSuites: ['aes-256-gcm'], files: [{ relativePath: 'm.bin', sizeBytes: bytes.length, bytes }], rate: { policy: 'fair', targetBitsPerSec: 500e6, minBitsPerSec: 1e6 } }),
       b.receive({ connectionId, secret, role: 'responder', memory: 'keep' })
@@ -71,11 +71,7 @@ describe('UdpEndpoint', () => {
   }, 180_000)
 
   it("reports the adaptive controller's state in a sending transfer's progress", async () => {
-    const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
-    endpoints.push(a, b)
-    const bytes = randomBytes(2_000_000)
-    const connectionId = randomBytes(8).toString('hex')
-    const secret = randomBytes(32)
+    const { a, b, connectionId, secret, bytes } = await setUp(2_000_000)
     const phases: string[] = []
     const sending = a.send({
       connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: b.port }, files: [{ relativePath: 'p.bin', sizeBytes: bytes.length, bytes }],
@@ -88,10 +84,7 @@ describe('UdpEndpoint', () => {
   }, 180_000)
 
   it('refuses a manifest path that escapes, with a coded error on both sides', async () => {
-    const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
-    endpoints.push(a, b)
-    const connectionId = randomBytes(8).toString('hex')
-    const secret = randomBytes(32)
+    const { a, b, connectionId, secret } = await setUp()
     expect(() => a.send({ connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: b.port }, files: [{ relativePath: '../evil', sizeBytes: 1, bytes: new Uint8Array(1) }], rate: { policy: 'fixed', targetBitsPerSec: 1e6, minBitsPerSec: 1e6 } }))
       .toThrow(expect.objectContaining({ code: 'FERRY_MANIFEST_PATH_TRAVERSAL' }))
   })
