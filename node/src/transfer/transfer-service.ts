@@ -54,6 +54,8 @@ interface Plan {
   /** Everything the receipt will list, in manifest order. */
   manifest: ManifestEntry[]
   completePaths: string[]
+  /** Whether the receiving session will resume from a journal: the client's sender then sends no first flight (SPEC.md §4.2.1). */
+  receiverResuming: boolean
   run: (session: { connectionId: string, secret: Uint8Array, signal: AbortSignal, onProgress: (p: DriverProgress) => void, onHandle: (h: RateHandle) => void }) => Promise<DriverResult>
   /** After the driver finished: returns the receipt's file list. */
   finish: (result: DriverResult) => Promise<ManifestEntry[]>
@@ -153,7 +155,7 @@ export class TransferService {
     }
     const expected = new Map(pending.map(e => [e.path, e.sizeBytes]))
     return {
-      transferId, claims, open, manifest, completePaths,
+      transferId, claims, open, manifest, completePaths, receiverResuming: resuming && pending.length > 0,
       run: async (s) => {
         if (pending.length === 0) return { files: [], bytes: 0, seconds: 0 }
         return await this.c.endpoint.receive({
@@ -219,7 +221,7 @@ export class TransferService {
     const claims: TransferTokenClaims = { iss: this.init.peerId, aud: this.init.peerId, sub: `node:${remotePeer}`, pkg: 'bench', dir: 'upload', paths: ['*'], maxBytes: sizeBytes, jti: transferId, iat: nowSec, exp: nowSec }
     const manifest: ManifestEntry[] = [{ path: 'bench.bin', sizeBytes }]
     return {
-      transferId, claims, open, manifest, completePaths: [],
+      transferId, claims, open, manifest, completePaths: [], receiverResuming: false,
       run: async (s) => await this.c.endpoint.receive({
         connectionId: s.connectionId, secret: s.secret, role: 'responder', memory: 'discard', maxBytes: sizeBytes, signal: s.signal, onProgress: s.onProgress
       }, s.onHandle),
@@ -246,7 +248,7 @@ export class TransferService {
     for (const e of covered) files.push({ relativePath: e.path, absolutePath: await this.c.store.completeFilePath(claims.pkg, e.path), sizeBytes: e.sizeBytes })
     const manifest = covered.map(e => ({ path: e.path, sizeBytes: e.sizeBytes, sha256: e.sha256 as string }))
     return {
-      transferId: randomBytes(16).toString('hex'), claims, open, manifest, completePaths: [],
+      transferId: randomBytes(16).toString('hex'), claims, open, manifest, completePaths: [], receiverResuming: false,
       run: async (s) => await this.c.endpoint.send({
         connectionId: s.connectionId, secret: s.secret, role: 'responder', files, rate: open.rate ?? DEFAULT_RATE, signal: s.signal, onProgress: s.onProgress
       }, s.onHandle),
@@ -289,7 +291,8 @@ export class TransferService {
       session.catch(() => {})
       await channel.write(encodeControlMessage({
         type: 'accept', transferId: plan.transferId, connectionId, secret: secret.toString('base64'),
-        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest, resume: { completePaths: plan.completePaths }
+        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest,
+        resume: { completePaths: plan.completePaths, ...(plan.receiverResuming ? { receiverResuming: true } : {}) }
       }))
       // While the session runs, the client may change the rate or cancel; a closed stream cancels too (the transfer stays resumable).
       void this.listen(channel, abort, settings => { rate = settings; this.c.registry.update(plan.transferId, { rate: settings }); handle?.setRate(settings) })

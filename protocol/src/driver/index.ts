@@ -12,7 +12,8 @@
 //       files: Array<{ relativePath, sizeBytes, absolutePath?, bytes?, kind?: 'file' | 'directory' }>,
 //       rate: { policy: 'fixed' | 'high' | 'fair' | 'low', targetBitsPerSec, minBitsPerSec },
 //       cipherSuites?: ('chacha20-poly1305' | 'aes-256-gcm')[], idleTimeoutMs?, signal?: AbortSignal,
-//       onProgress?: (p: TransferProgress) => void, progressIntervalMs?, rateController?, source? }
+//       onProgress?: (p: TransferProgress) => void, progressIntervalMs?, rateController?, source?,
+//       receiverResuming?: boolean /* the control plane says the receiver resumes: no first flight (SPEC.md §4.2.1) */ }
 //   endpoint.receive(options: ReceiveOptions): RunningTransfer
 //     { connectionId, secret, role, remote?, destinationDir, journalPath?, maxBytes?, memory?: 'keep' | 'discard',
 //       cipherSuites?, idleTimeoutMs?, signal?, onProgress?, progressIntervalMs? }

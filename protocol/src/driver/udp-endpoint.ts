@@ -205,7 +205,8 @@ export class UdpEndpoint {
     const controller = options.rateController ?? new DelayBasedRateController({ settings: options.rate, nowMs: startMs })
     const session = new SenderSession({
       connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
-      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller, reusableDatagrams: this.socket.copiesOnSend
+      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller, reusableDatagrams: this.socket.copiesOnSend,
+      receiverResuming: options.receiverResuming
     })
     ready = () => { session.sourceReady(); this.wake() }
     options.source?.subscribe?.(() => ready())

@@ -1,15 +1,19 @@
-// Real UDP on 127.0.0.1: a folder of mixed files between two endpoints in one process, verified byte for byte.
+// Real UDP on 127.0.0.1: a folder of mixed files between two endpoints in one process, verified byte for byte; what a sender sends before the reply.
 import { describe, it, expect, afterEach } from 'vitest'
 import { randomBytes, createHash } from 'node:crypto'
+import { createSocket, type Socket } from 'node:dgram'
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync, statSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UdpEndpoint, type SendFile } from '../../src/driver/index.js'
+import { PacketType } from '../../src/wire/datagram-codec.js'
 
 const endpoints: UdpEndpoint[] = []
+const sockets: Socket[] = []
 const dirs: string[] = []
 afterEach(async () => {
   await Promise.all(endpoints.splice(0).map(e => e.close()))
+  for (const s of sockets.splice(0)) s.close()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
@@ -20,6 +24,16 @@ async function setUp (payloadBytes = 0): Promise<{ a: UdpEndpoint, b: UdpEndpoin
   const [a, b] = await Promise.all([UdpEndpoint.bind(), UdpEndpoint.bind()])
   endpoints.push(a, b)
   return { a, b, connectionId: randomBytes(8).toString('hex'), secret: randomBytes(32), bytes: randomBytes(payloadBytes) }
+}
+
+/** A bare UDP socket that answers nothing and counts what it receives by packet type (the cleartext low nibble of byte 0, SPEC.md §3.1). */
+async function silentPeer (): Promise<{ port: number, received: Map<number, number> }> {
+  const socket = createSocket('udp4')
+  sockets.push(socket)
+  const received = new Map<number, number>()
+  socket.on('message', msg => { const type = msg[0]! & 0x0f; received.set(type, (received.get(type) ?? 0) + 1) })
+  await new Promise<void>(resolve => socket.bind(0, '127.0.0.1', resolve))
+  return { port: socket.address().port, received }
 }
 
 /** A folder of empty, small and multi-MiB files plus an empty folder; returns the send list. */
@@ -38,6 +52,7 @@ export function makeFolder (root: string): SendFile[] {
 }
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
+const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
 describe('UdpEndpoint', () => {
   it('sends a folder disk to disk, the receiver as initiator', async () => {
@@ -87,5 +102,23 @@ describe('UdpEndpoint', () => {
     const { a, b, connectionId, secret } = await setUp()
     expect(() => a.send({ connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: b.port }, files: [{ relativePath: '../evil', sizeBytes: 1, bytes: new Uint8Array(1) }], rate: { policy: 'fixed', targetBitsPerSec: 1e6, minBitsPerSec: 1e6 } }))
       .toThrow(expect.objectContaining({ code: 'FERRY_MANIFEST_PATH_TRAVERSAL' }))
+  })
+
+  it('a sender told that the receiver resumes (receiverResuming) sends no first flight: hellos only until the reply (SPEC.md §4.2.1)', async () => {
+    const { a, secret, bytes } = await setUp(1_000_000)
+    const [told, notTold] = await Promise.all([silentPeer(), silentPeer()])
+    const rate = { policy: 'fixed' as const, targetBitsPerSec: 100e6, minBitsPerSec: 1e6 }
+    const files = [{ relativePath: 'r.bin', sizeBytes: bytes.length, bytes }]
+    const runs = [
+      a.send({ connectionId: randomBytes(8).toString('hex'), secret, role: 'initiator', remote: { host: '127.0.0.1', port: told.port }, files, rate, receiverResuming: true }),
+      a.send({ connectionId: randomBytes(8).toString('hex'), secret, role: 'initiator', remote: { host: '127.0.0.1', port: notTold.port }, files, rate })
+    ]
+    for (const run of runs) run.done.catch(() => {})
+    // Past the first hello retry (200 ms): the peers never answer.
+    await sleep(300)
+    expect(told.received.get(PacketType.Hello)).toBeGreaterThanOrEqual(2)
+    expect(told.received.get(PacketType.Data) ?? 0).toBe(0)
+    expect(notTold.received.get(PacketType.Hello)).toBeGreaterThanOrEqual(1)
+    expect(notTold.received.get(PacketType.Data)).toBeGreaterThan(0)
   })
 })
