@@ -6,6 +6,8 @@
 //   endpoint.io                                     // 'batched' (sendmmsg/recvmmsg addon, protocol/native) or 'dgram' (node:dgram);
 //                                                   // default FERRY_UDP_IO, else batched when the addon is built (SPEC.md §10)
 //   A port in use rejects with FERRY_PROTOCOL_SOCKET_BIND (details.errno 'EADDRINUSE').
+//   endpoint.heldDatagrams, heldDatagramsDropped    // datagrams that came while their receive() still read its journal:
+//                                                   // handed to the session once it existed, or dropped (SPEC.md §10)
 //
 //   endpoint.send(options: SendOptions): RunningTransfer
 //     { connectionId: string /* 16 hex */, secret: Uint8Array /* 32 bytes */, role: 'initiator' | 'responder', remote?: { host, port },

@@ -15,6 +15,7 @@ import { FileBlockSource } from './file-block-source.js'
 import { RelayBlockSource } from './relay-block-source.js'
 import { readJournalFile, removeJournalFile, writeJournalFile } from './journal-file.js'
 import { openDatagramSocket, type DatagramIo, type DatagramSocket, type DatagramSource } from './datagram-socket.js'
+import { HeldDatagrams } from './held-datagrams.js'
 import type { ReceiveOptions, RemoteAddress, SendOptions, TransferProgress, TransferResult } from './transfer-types.js'
 
 export interface BindOptions {
@@ -94,6 +95,8 @@ export class UdpEndpoint {
   private lastIdBytes: Buffer | undefined
   /** Datagrams for no known session (ignored). */
   unknownDatagrams = 0
+  /** Datagrams for receiving sessions still being prepared (reading their journal), handed over once they exist. */
+  private readonly held = new HeldDatagrams()
   /** The socket; set once by bind(), before any datagram can arrive. */
   private socket!: DatagramSocket
 
@@ -124,6 +127,10 @@ export class UdpEndpoint {
 
   /** Number of live sessions (ops). */
   get sessionCount (): number { return this.sessions.size }
+  /** Datagrams that arrived while their receiving session was being prepared, handed to it once it existed. */
+  get heldDatagrams (): number { return this.held.delivered }
+  /** Datagrams held for a session being prepared but dropped: too many, too old, or the session was never created. */
+  get heldDatagramsDropped (): number { return this.held.dropped }
 
   private register (connectionId: string, entry: Entry): void {
     if (this.closed) throw new FerryError('FERRY_PROTOCOL_ENDPOINT_CLOSED', 'the endpoint is closed')
@@ -141,7 +148,11 @@ export class UdpEndpoint {
       msg[5] !== idBytes[4] || msg[6] !== idBytes[5] || msg[7] !== idBytes[6] || msg[8] !== idBytes[7]) {
       const id = peekConnectionId(msg)
       entry = id === undefined ? undefined : this.sessions.get(id)
-      if (entry === undefined) { this.unknownDatagrams++; this.wake(); return }
+      if (entry === undefined) {
+        if (id === undefined || !this.held.hold(id, msg, source, receivedMs)) this.unknownDatagrams++
+        this.wake()
+        return
+      }
       this.lastEntry = entry
       this.lastIdBytes = Buffer.from(id!, 'hex')
     }
@@ -235,13 +246,17 @@ export class UdpEndpoint {
     const startMs = nowMs()
     const inboundRef: { current?: { session: ReceiverSession, sink: FileBlockSink } } = {}
     const relays: RelayBlockSource[] = []
+    // The session exists only once its journal is read; datagrams arriving meanwhile (a first flight) are held for it.
+    const { connectionId } = options
+    const holding = !this.closed && !this.sessions.has(connectionId) && !this.held.has(connectionId)
+    if (holding) this.held.reserve(connectionId)
     const prepared = (async () => {
       if (options.memory === undefined && options.destinationDir === undefined) throw new FerryError('FERRY_PROTOCOL_DESTINATION', 'receive needs destinationDir (or memory)', { statusCode: 400 })
       const journal = options.journalPath === undefined || options.memory !== undefined ? undefined : await readJournalFile(options.journalPath)
       return journal
     })()
-    const done = prepared.then(journal => {
-      const ref: { session?: ReceiverSession } = {}
+    const ref: { session?: ReceiverSession } = {}
+    const start = (journal: Awaited<typeof prepared>): Promise<TransferResult> => {
       const verifiedHex = new Map<number, string>()
       let fileSink: FileBlockSink | undefined
       const sink = options.memory !== undefined
@@ -306,6 +321,17 @@ export class UdpEndpoint {
       handle.progressNow = inner.progressNow
       handle.rateSetter = inner.rateSetter
       return inner.done
+    }
+    const done = prepared.then(journal => {
+      try {
+        return start(journal)
+      } finally {
+        // Before the session's first turn, so its reply answers the held hello at once.
+        if (holding) this.deliverHeld(connectionId, ref.session)
+      }
+    }, err => {
+      if (holding) this.held.discard(connectionId)
+      throw err
     })
     const handle = new RunningTransfer(done)
     if (options.memory === undefined) {
@@ -316,6 +342,12 @@ export class UdpEndpoint {
       }
     }
     return handle
+  }
+
+  /** Hands `session` the datagrams held for its connection id while it was prepared; drops them if it was not registered. */
+  private deliverHeld (connectionId: string, session: ReceiverSession | undefined): void {
+    if (session === undefined || this.sessions.get(connectionId)?.session !== session) { this.held.discard(connectionId); return }
+    for (const d of this.held.release(connectionId, nowMs())) this.onDatagram(d.bytes, d.source, d.receivedMs)
   }
 
   private run (options: SendOptions | ReceiveOptions, session: SenderSession | ReceiverSession, startMs: number, hooks: {
@@ -401,6 +433,7 @@ export class UdpEndpoint {
       entry.onClosed()
     }
     this.sessions.clear()
+    this.held.clear()
     this.lastEntry = undefined
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)

@@ -1,12 +1,14 @@
-// Real UDP on 127.0.0.1: a folder of mixed files between two endpoints in one process, verified byte for byte; what a sender sends before the reply.
+// Real UDP on 127.0.0.1: a folder of mixed files between two endpoints in one process, verified byte for byte; what a sender sends before the reply; datagrams that arrive before the receiving session exists.
 import { describe, it, expect, afterEach } from 'vitest'
 import { randomBytes, createHash } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync, statSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync, statSync, rmSync, openSync, closeSync, constants } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UdpEndpoint, type SendFile } from '../../src/driver/index.js'
-import { PacketType } from '../../src/wire/datagram-codec.js'
+import { MAX_PAYLOAD_BYTES, PacketType } from '../../src/wire/datagram-codec.js'
 
 const endpoints: UdpEndpoint[] = []
 const sockets: Socket[] = []
@@ -34,6 +36,26 @@ async function silentPeer (): Promise<{ port: number, received: Map<number, numb
   socket.on('message', msg => { const type = msg[0]! & 0x0f; received.set(type, (received.get(type) ?? 0) + 1) })
   await new Promise<void>(resolve => socket.bind(0, '127.0.0.1', resolve))
   return { port: socket.address().port, received }
+}
+
+/**
+ * Occupies every thread of libuv's pool with an open() of a FIFO that has no writer, so file work queued after it (a
+ * journal read) waits until release(). Nothing else in these tests needs the pool meanwhile: sockets and memory sources do not.
+ */
+function holdThreadPool (): { release: () => Promise<void> } {
+  const dir = tempDir()
+  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
+  const fifos = Array.from({ length: threads }, (_, i) => join(dir, `fifo-${i}`))
+  execFileSync('mkfifo', fifos)
+  const readers: Array<Promise<FileHandle>> = fifos.map(async f => await open(f, 'r'))
+  return {
+    release: async () => {
+      // A non-blocking writer opens at once while a reader waits in open(); then each blocked open returns.
+      const writers = fifos.map(f => openSync(f, constants.O_WRONLY | constants.O_NONBLOCK))
+      for (const handle of await Promise.all(readers)) await handle.close()
+      for (const fd of writers) closeSync(fd)
+    }
+  }
 }
 
 /** A folder of empty, small and multi-MiB files plus an empty folder; returns the send list. */
@@ -121,4 +143,31 @@ describe('UdpEndpoint', () => {
     expect(notTold.received.get(PacketType.Hello)).toBeGreaterThanOrEqual(1)
     expect(notTold.received.get(PacketType.Data)).toBeGreaterThan(0)
   })
+
+  it('holds first-flight data that arrives while the receiver reads its journal: nothing dropped, nothing resent', async () => {
+    const { a, b, connectionId, secret, bytes } = await setUp(1_000_000)
+    const dst = tempDir()
+    const pool = holdThreadPool()
+    let released = false
+    try {
+      // The journal read waits behind the held thread pool, so the session does not exist yet when the flight lands.
+      const receiving = b.receive({ connectionId, secret, role: 'responder', destinationDir: dst, journalPath: join(dst, '.journal') })
+      const sending = a.send({ connectionId, secret, role: 'initiator', remote: { host: '127.0.0.1', port: b.port }, files: [{ relativePath: 'early.bin', sizeBytes: bytes.length, bytes }], rate: { policy: 'fixed', targetBitsPerSec: 100e6, minBitsPerSec: 1e6 } })
+      // Less than the hello retry (200 ms): without holding, the flight and the hello would be lost and repaired.
+      await sleep(100)
+      expect(b.heldDatagrams).toBe(0)
+      await pool.release()
+      released = true
+      const [sent, received] = await Promise.all([sending, receiving])
+      expect(received.files[0]!.sha256).toBe(createHash('sha256').update(bytes).digest('hex'))
+      expect(sha(join(dst, 'early.bin'))).toBe(received.files[0]!.sha256)
+      // Only the small manifest's deliberate second copy (SPEC.md §5.1) counts as resent.
+      expect(sent.retransmittedBytes).toBeLessThan(MAX_PAYLOAD_BYTES)
+      expect(b.unknownDatagrams).toBe(0)
+      expect(b.heldDatagrams).toBeGreaterThan(0)
+      expect(b.heldDatagramsDropped).toBe(0)
+    } finally {
+      if (!released) await pool.release()
+    }
+  }, 60_000)
 })
