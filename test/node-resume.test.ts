@@ -2,6 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdtemp, rm, writeFile, mkdir, readdir, statfs } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
+import { createSocket } from 'node:dgram'
 import { readdirSync, readlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
@@ -44,20 +45,48 @@ async function startNode (dataDir: string): Promise<NodeProcess> {
   return n
 }
 
-/** Runs one upload attempt; `during` is called on each client progress report and may stop the attempt by returning true. */
+/**
+ * A UDP hop between the client and a node that counts the DATA datagrams the client sent before the node's first
+ * datagram reached it (the packet type is the cleartext low nibble of byte 0, SPEC.md §3.1).
+ */
+async function countingHop (target: { host: string, port: number }): Promise<{ port: number, dataBeforeReply: () => number, close: () => void }> {
+  const socket = createSocket('udp4')
+  let client: { address: string, port: number } | undefined
+  let replied = false
+  let data = 0
+  socket.on('message', (msg, from) => {
+    if (from.address === target.host && from.port === target.port) {
+      replied = true
+      if (client !== undefined) socket.send(msg, client.port, client.address)
+      return
+    }
+    client = { address: from.address, port: from.port }
+    if (!replied && (msg[0]! & 0x0f) === 2) data++
+    socket.send(msg, target.port, target.host)
+  })
+  await new Promise<void>(resolve => socket.bind(0, '127.0.0.1', resolve))
+  return { port: socket.address().port, dataBeforeReply: () => data, close: () => socket.close() }
+}
+
+/**
+ * Runs one upload attempt, the client told whether the node resumes as a real client is (`accept.resume.receiverResuming`);
+ * `during` is called on each client progress report and may stop the attempt by returning true.
+ */
 async function attempt (node: NodeProcess, pkg: string, files: Awaited<ReturnType<typeof folderFiles>>, during?: (bytesDone: number) => Promise<boolean> | boolean) {
   const control = await openTransfer(host, node.ready.multiaddrs[0], { token: await portal.token({ aud: node.ready.peerId, pkg }), direction: 'upload', manifest: files.map(f => ({ path: f.path, sizeBytes: f.sizeBytes })), rate: RATE })
   const abort = new AbortController()
   let stopping = false
   const pending = files.filter(f => !control.accept.resume.completePaths.includes(f.path))
+  const hop = await countingHop({ host: control.accept.udpHost, port: control.accept.udpPort })
   const sending = client.send({
     connectionId: control.accept.connectionId, secret: Buffer.from(control.accept.secret, 'base64'), role: 'initiator',
-    remote: { host: control.accept.udpHost, port: control.accept.udpPort }, files: pending.map(f => ({ relativePath: f.path, absolutePath: f.absolutePath, sizeBytes: f.sizeBytes })),
-    rate: RATE, signal: abort.signal, idleTimeoutMs: 4000, progressIntervalMs: 50,
+    remote: { host: '127.0.0.1', port: hop.port }, files: pending.map(f => ({ relativePath: f.path, absolutePath: f.absolutePath, sizeBytes: f.sizeBytes })),
+    rate: RATE, receiverResuming: control.accept.resume.receiverResuming === true, signal: abort.signal, idleTimeoutMs: 4000, progressIntervalMs: 50,
     onProgress: p => { if (during !== undefined && !stopping) void Promise.resolve(during(p.bytesDone)).then(stop => { if (stop) { stopping = true; abort.abort() } }) }
   })
   const [sent, done] = await Promise.allSettled([sending, control.complete()])
-  return { sent, done }
+  hop.close()
+  return { sent, done, receiverResuming: control.accept.resume.receiverResuming, dataBeforeReply: hop.dataBeforeReply() }
 }
 
 /** Paths under `root` that process `pid` holds open. */
@@ -91,12 +120,16 @@ describe('resume on real nodes', () => {
     expect(firstRun.sent.status).toBe('rejected')
     expect(firstRun.done.status).toBe('rejected')
     expect(doneBeforeKill).toBeGreaterThan(0)
+    expect(firstRun.receiverResuming).toBeUndefined()
 
     const second = await startNode(dataDir)
     expect(second.ready.peerId).toBe(first.ready.peerId)
     const secondRun = await attempt(second, 'pkg-kill', files)
     if (secondRun.sent.status === 'rejected') throw secondRun.sent.reason
     if (secondRun.done.status === 'rejected') throw secondRun.done.reason
+    // The node said it resumes from its journal, so the client sent no first flight: no data before the node's reply (SPEC.md §4.2.1).
+    expect(secondRun.receiverResuming).toBe(true)
+    expect(secondRun.dataBeforeReply).toBe(0)
     // The restarted node kept what it had verified: the client resent well under the whole package.
     expect(secondRun.sent.value.payloadBytesSent).toBeLessThan(total - doneBeforeKill * 0.5)
     const info = await (await fetch(`${second.ready.httpUrl}/api/v1/info`)).json() as { publicKeyJwk: Record<string, string> }

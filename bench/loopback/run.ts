@@ -36,7 +36,7 @@ const RSS_LIMIT_BYTES = 200e6
 /** How often the parent samples each side's /proc/<pid>/status (ms). */
 const RSS_SAMPLE_MS = 100
 
-interface ChildResult { bytes: number, seconds: number, peakRssBytes: number, cpuSeconds: number, sha256?: string[], retransmittedBytes?: number, payloadBytesSent?: number, dropped?: Record<string, number>, io?: string, sendDrops?: number }
+interface ChildResult { bytes: number, seconds: number, peakRssBytes: number, cpuSeconds: number, minorPageFaults?: number, sha256?: string[], retransmittedBytes?: number, payloadBytesSent?: number, dropped?: Record<string, number>, io?: string, sendDrops?: number }
 interface Side { result: ChildResult, /** Largest VmRSS seen by sampling and the kernel's VmHWM (bytes). */ sampledPeakRssBytes: number, vmHwmBytes: number }
 
 /** VmRSS and VmHWM of a live process (bytes), from /proc/<pid>/status; undefined once it is gone. */
@@ -126,7 +126,8 @@ const sideFields = (run: { sender: Side, receiver: Side }, datagramBytes: number
   sampledPeakRssSenderBytes: run.sender.sampledPeakRssBytes, sampledPeakRssReceiverBytes: run.receiver.sampledPeakRssBytes,
   cpuSecondsSender: run.sender.result.cpuSeconds, cpuSecondsReceiver: run.receiver.result.cpuSeconds,
   cpuMicrosPerDatagramSender: 1e6 * run.sender.result.cpuSeconds / ((run.sender.result.payloadBytesSent ?? run.sender.result.bytes) / datagramBytes),
-  cpuMicrosPerDatagramReceiver: 1e6 * run.receiver.result.cpuSeconds / (run.receiver.result.bytes / datagramBytes)
+  cpuMicrosPerDatagramReceiver: 1e6 * run.receiver.result.cpuSeconds / (run.receiver.result.bytes / datagramBytes),
+  minorPageFaultsSender: run.sender.result.minorPageFaults ?? 0, minorPageFaultsReceiver: run.receiver.result.minorPageFaults ?? 0
 })
 
 try {

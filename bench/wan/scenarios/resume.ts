@@ -80,7 +80,7 @@ export async function resumeScenario (lab: WanLab, options: ScenarioOptions): Pr
       // What the journal holds at the restart: payload bytes on disk, and integrity blocks with a recorded SHA-256.
       const saved = existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : undefined
       const heldBytes = (saved?.receivedRanges ?? []).reduce((n, [a, b]) => n + b - a, 0)
-      const recordedBlocks = Object.values(saved?.blockSha256Hex ?? {}).reduce((n, list) => n + list.filter(h => h !== null).length, 0)
+      const recordedBlocks = Object.values(saved?.blockCrc32 ?? {}).reduce((n, list) => n + list.filter(c => c !== null).length, 0)
       const second = await attempt(lab, sourcePath, destination, journal, undefined, Math.max(options.maxSeconds, 120) * 1000)
       const file = join(destination, basename(sourcePath))
       const sha256ok = existsSync(file) && await sha256File(file) === sourceSha256

@@ -45,7 +45,10 @@ export class Libp2pUdpTransport implements UdpTransport {
       job.reporter.start({ id: job.pkg, direction: 'upload', bytesTotal, filesTotal: job.files.length, via: `udp ${remote.host}:${remote.port}` })
       if (done.size > 0) job.reporter.notice(`resuming: ${done.size} of ${job.files.length} file(s) already on ${job.node.name}`, { resumedFiles: done.size })
       if (files.length === 0) return undefined
-      return endpoint.send({ connectionId: control.accept.connectionId, secret: Buffer.from(control.accept.secret, 'base64'), role: 'initiator', remote, files, rate: job.rate, idleTimeoutMs: DRIVER_IDLE_TIMEOUT_MS, signal, onProgress })
+      return endpoint.send({
+        connectionId: control.accept.connectionId, secret: Buffer.from(control.accept.secret, 'base64'), role: 'initiator', remote, files, rate: job.rate,
+        receiverResuming: control.accept.resume.receiverResuming === true, idleTimeoutMs: DRIVER_IDLE_TIMEOUT_MS, signal, onProgress
+      })
     })
     // Empty folders carry no bytes: the UDP manifest holds files only, so they are recorded through the node's gateway.
     for (const folder of job.emptyFolders) {

@@ -37,6 +37,8 @@ interface SessionOptions {
 export interface SendOptions extends SessionOptions {
   files: DriverFile[]
   rate: RateSettings
+  /** The receiving node resumes from its journal (its `accept` said so): no first flight of bytes it may hold. */
+  receiverResuming?: boolean
 }
 
 export interface ReceiveOptions extends SessionOptions {

@@ -84,7 +84,7 @@ export class Replicator {
         ? Promise.resolve({ files: [], bytes: 0, seconds: 0 })
         : this.c.endpoint.send({
           connectionId: accept.connectionId, secret: Buffer.from(accept.secret, 'base64'), role: 'initiator',
-          remote: { host: accept.udpHost, port: accept.udpPort }, files: pending, rate, signal: abort.signal,
+          remote: { host: accept.udpHost, port: accept.udpPort }, files: pending, rate, receiverResuming: accept.resume.receiverResuming === true, signal: abort.signal,
           onProgress: p => { status.bytesDone = p.bytesDone; this.c.registry.update(id, p) }
         }, h => { handle = h })
       // If the UDP side fails, the target only learns it from its own timeout; cancel so it stops at once.

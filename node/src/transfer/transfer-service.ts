@@ -8,6 +8,7 @@ import { validateRelativePath } from '@ferry/protocol/manifest/validate-relative
 import type { RateSettings } from '@ferry/protocol/congestion/rate-controller'
 import { decodeControlMessage, encodeControlMessage, type ManifestEntry, type OpenMessage } from '@ferry/protocol/control/control-message'
 import type { MessageChannel } from '@ferry/protocol/control/message-channel'
+import { isDiskFull } from '@ferry/protocol/driver/index'
 import type { LevelPackageStore } from '../storage/level-package-store.js'
 import type { TokenGate } from '../control/token-gate.js'
 import type { DataEndpoint, DriverFile, DriverProgress, DriverResult, RateHandle } from './data-endpoint.js'
@@ -53,6 +54,8 @@ interface Plan {
   /** Everything the receipt will list, in manifest order. */
   manifest: ManifestEntry[]
   completePaths: string[]
+  /** Whether the receiving session will resume from a journal: the client's sender then sends no first flight (SPEC.md §4.2.1). */
+  receiverResuming: boolean
   run: (session: { connectionId: string, secret: Uint8Array, signal: AbortSignal, onProgress: (p: DriverProgress) => void, onHandle: (h: RateHandle) => void }) => Promise<DriverResult>
   /** After the driver finished: returns the receipt's file list. */
   finish: (result: DriverResult) => Promise<ManifestEntry[]>
@@ -67,18 +70,16 @@ function fail (code: `FERRY_${string}`, message: string, statusCode = 400, detai
   return new FerryError(code, message, { statusCode, details })
 }
 
+/** The node's own code for a full receiving disk: the client may resume once space is freed. */
+function diskFullError (cause: unknown): FerryError {
+  return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause })
+}
+
 /** Maps anything thrown during a transfer to the coded error the client sees. */
 export function toFerryError (err: unknown): FerryError {
-  if (isFerryError(err)) {
-    if (err.code === 'FERRY_PROTOCOL_DISK_FULL') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
-    // The driver reports a failed partial-file or journal write; when the cause is a full disk, say so with the node's code.
-    if ((err.code === 'FERRY_PROTOCOL_SINK_WRITE' || err.code === 'FERRY_PROTOCOL_JOURNAL') && /ENOSPC|EDQUOT|no space/i.test(err.message)) {
-      return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
-    }
-    return err
-  }
-  const errno = (err as NodeJS.ErrnoException | undefined)?.code
-  if (errno === 'ENOSPC' || errno === 'EDQUOT') return new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: err })
+  // The driver's own test (FERRY_PROTOCOL_DISK_FULL, or an errno or failed partial-file or journal write naming ENOSPC/EDQUOT).
+  if (isDiskFull(err)) return diskFullError(err)
+  if (isFerryError(err)) return err
   if ((err as Error | undefined)?.name === 'AbortError') return new FerryError('FERRY_NODE_TRANSFER_CANCELLED', 'the transfer was cancelled', { statusCode: 499, cause: err })
   return new FerryError('FERRY_NODE_INTERNAL', 'the node failed during the transfer', { statusCode: 500, cause: err })
 }
@@ -154,7 +155,7 @@ export class TransferService {
     }
     const expected = new Map(pending.map(e => [e.path, e.sizeBytes]))
     return {
-      transferId, claims, open, manifest, completePaths,
+      transferId, claims, open, manifest, completePaths, receiverResuming: resuming && pending.length > 0,
       run: async (s) => {
         if (pending.length === 0) return { files: [], bytes: 0, seconds: 0 }
         return await this.c.endpoint.receive({
@@ -220,7 +221,7 @@ export class TransferService {
     const claims: TransferTokenClaims = { iss: this.init.peerId, aud: this.init.peerId, sub: `node:${remotePeer}`, pkg: 'bench', dir: 'upload', paths: ['*'], maxBytes: sizeBytes, jti: transferId, iat: nowSec, exp: nowSec }
     const manifest: ManifestEntry[] = [{ path: 'bench.bin', sizeBytes }]
     return {
-      transferId, claims, open, manifest, completePaths: [],
+      transferId, claims, open, manifest, completePaths: [], receiverResuming: false,
       run: async (s) => await this.c.endpoint.receive({
         connectionId: s.connectionId, secret: s.secret, role: 'responder', memory: 'discard', maxBytes: sizeBytes, signal: s.signal, onProgress: s.onProgress
       }, s.onHandle),
@@ -247,7 +248,7 @@ export class TransferService {
     for (const e of covered) files.push({ relativePath: e.path, absolutePath: await this.c.store.completeFilePath(claims.pkg, e.path), sizeBytes: e.sizeBytes })
     const manifest = covered.map(e => ({ path: e.path, sizeBytes: e.sizeBytes, sha256: e.sha256 as string }))
     return {
-      transferId: randomBytes(16).toString('hex'), claims, open, manifest, completePaths: [],
+      transferId: randomBytes(16).toString('hex'), claims, open, manifest, completePaths: [], receiverResuming: false,
       run: async (s) => await this.c.endpoint.send({
         connectionId: s.connectionId, secret: s.secret, role: 'responder', files, rate: open.rate ?? DEFAULT_RATE, signal: s.signal, onProgress: s.onProgress
       }, s.onHandle),
@@ -290,7 +291,8 @@ export class TransferService {
       session.catch(() => {})
       await channel.write(encodeControlMessage({
         type: 'accept', transferId: plan.transferId, connectionId, secret: secret.toString('base64'),
-        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest, resume: { completePaths: plan.completePaths }
+        udpHost: this.init.udpHost, udpPort: this.init.udpPort, manifest: plan.manifest,
+        resume: { completePaths: plan.completePaths, ...(plan.receiverResuming ? { receiverResuming: true } : {}) }
       }))
       // While the session runs, the client may change the rate or cancel; a closed stream cancels too (the transfer stays resumable).
       void this.listen(channel, abort, settings => { rate = settings; this.c.registry.update(plan.transferId, { rate: settings }); handle?.setRate(settings) })
@@ -309,7 +311,7 @@ export class TransferService {
       let e = toFerryError(abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err)
       // A write that fails on a full disk can surface from the driver as an integrity or journal error; the cause is the disk.
       if (e.code !== 'FERRY_NODE_DISK_FULL' && e.code !== 'FERRY_NODE_TRANSFER_CANCELLED' && await plan.diskFull()) {
-        e = new FerryError('FERRY_NODE_DISK_FULL', 'the node\'s disk is full; the transfer can resume once space is freed', { statusCode: 507, cause: e })
+        e = diskFullError(e)
       }
       outcome = e.code === 'FERRY_NODE_TRANSFER_CANCELLED' ? 'cancelled' : 'error'
       errorCode = e.code

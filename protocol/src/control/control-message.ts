@@ -45,8 +45,11 @@ export interface AcceptMessage {
   udpPort: number
   /** Downloads: the files the node will send. Uploads: echoes what the node expects. */
   manifest: ManifestEntry[]
-  /** Paths already complete and verified on the node (uploads resumed after a break). */
-  resume: { completePaths: string[] }
+  /**
+   * Uploads resumed after a break: paths already complete and verified on the node, and whether the node holds a resume
+   * journal for the rest, so its session resumes and an initiating sender sends no first flight (SPEC.md §4.2.1).
+   */
+  resume: { completePaths: string[], receiverResuming?: boolean }
 }
 
 export interface ProgressMessage {
@@ -140,7 +143,11 @@ export function parseControlMessage (value: unknown): ControlMessage {
       if (!isStr(m.udpHost) || !isCount(m.udpPort) || m.udpPort > 65535) throw malformed('accept udp address')
       const resume = m.resume as Record<string, unknown> | undefined
       if (typeof resume !== 'object' || resume === null || !Array.isArray(resume.completePaths) || !resume.completePaths.every(isStr)) throw malformed('accept.resume')
-      return { type: 'accept', transferId: m.transferId, connectionId: m.connectionId, secret: m.secret, udpHost: m.udpHost, udpPort: m.udpPort, manifest: checkManifest(m.manifest), resume: { completePaths: resume.completePaths } }
+      if (resume.receiverResuming !== undefined && typeof resume.receiverResuming !== 'boolean') throw malformed('accept.resume.receiverResuming')
+      return {
+        type: 'accept', transferId: m.transferId, connectionId: m.connectionId, secret: m.secret, udpHost: m.udpHost, udpPort: m.udpPort, manifest: checkManifest(m.manifest),
+        resume: { completePaths: resume.completePaths, ...(resume.receiverResuming === undefined ? {} : { receiverResuming: resume.receiverResuming }) }
+      }
     }
     case 'progress':
       if (!isCount(m.bytesDone) || !isCount(m.bytesTotal) || !isNum(m.rateBitsPerSec) || !isNum(m.etaSeconds)) throw malformed('progress')

@@ -1,5 +1,4 @@
-// Writes received bytes to partial files with positional writes and bounded memory, hashing each integrity block from the bytes it writes (read back only when they are no longer in memory); a file takes its final name only after its SHA-256 checks out.
-import { webcrypto } from 'node:crypto'
+// Writes received bytes to partial files with positional writes and bounded memory, checking each integrity block and hashing each file from the bytes it writes (read back only when they are no longer in memory); a file takes its final name only after its SHA-256 checks out.
 import { close, closeSync, existsSync, fsync, mkdirSync, open as openFile, read, rename, renameSync, write } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
@@ -13,8 +12,8 @@ export const PARTIAL_SUFFIX = '.ferry-partial'
 /** Bytes accepted but not yet on disk before `write` refuses (bytes): bounds memory whatever the file size. */
 export const MAX_QUEUED_WRITE_BYTES = 48 << 20
 /**
- * Blocks held in memory while they assemble and until they are hashed (bytes). Beyond it the oldest is let go: its
- * bytes are written as they are, and it is read back to be hashed once complete (long, lossy paths only).
+ * Blocks held in memory while they assemble and until they feed the file hash (bytes). Beyond it the oldest is let go:
+ * its bytes are written as they are, and it is read back to be checked and hashed once complete (long, lossy paths only).
  */
 export const MAX_ASSEMBLING_BYTES = 32 << 20
 /** Full-size block buffers kept for reuse: a fresh 1 MiB buffer costs page faults on every use. */
@@ -42,7 +41,7 @@ export interface FileBlockSinkOptions {
   onVerified: (fileIndex: number, ok: boolean, sha256Hex: string) => void
   /** A write, hash or rename failed (full disk, vanished folder): the driver closes the session with this. */
   onFatal: (code: `FERRY_${string}`, message: string) => void
-  /** A block was hashed or found corrupt: the driver polls the session again (a resumed session syncs after the check). */
+  /** A block was checked or found corrupt: the driver polls the session again (a resumed session syncs after the check). */
   onBlockChecked?: () => void
 }
 
@@ -75,7 +74,7 @@ export class FileBlockSink implements BlockSink {
   private readonly assembling = new Map<number, Map<number, AssemblingBlock>>()
   private readonly assemblingOrder = new Set<AssemblingBlock>()
   private assemblingBytes = 0
-  /** Per file, blocks some of whose bytes reached the disk without passing through memory: hashed by reading back. */
+  /** Per file, blocks some of whose bytes reached the disk without passing through memory: checked by reading back. */
   private readonly unassembled = new Map<number, Set<number>>()
   private readonly spareBlocks: Buffer[] = []
   /** Files with a block read-back in flight (one at a time per file). */
@@ -86,9 +85,9 @@ export class FileBlockSink implements BlockSink {
   private readonly expected = new Map<number, Buffer>()
   private listener: SinkListener | undefined
   private readonly writeListeners: Array<() => void> = []
-  /** Bytes read back for hashing (ops and tests: a resume re-reads what it keeps). */
+  /** Bytes read back to check and hash (ops and tests: a resume re-reads what it keeps). */
   bytesHashed = 0
-  /** Bytes hashed from memory as they were written (ops and tests). */
+  /** Bytes checked from memory as they were written (ops and tests). */
   bytesHashedInMemory = 0
 
   constructor (private readonly options: FileBlockSinkOptions) {
@@ -127,7 +126,7 @@ export class FileBlockSink implements BlockSink {
           // A file an earlier run verified and renamed goes back to its partial name until it is checked again.
           const finalPath = this.finalPath(index)
           if (!existsSync(finalPath + PARTIAL_SUFFIX) && existsSync(finalPath)) renameSync(finalPath, finalPath + PARTIAL_SUFFIX)
-          const ledger = this.ledgerFor(index, resume.blockSha256(index))
+          const ledger = this.ledgerFor(index, resume.blockCrc32(index))
           for (const [s, end] of held) ledger.markWritten(s, end)
         })
       } catch (err) {
@@ -138,7 +137,7 @@ export class FileBlockSink implements BlockSink {
     return undefined
   }
 
-  private ledgerFor (index: number, recorded?: ReadonlyMap<number, Uint8Array>): BlockLedger {
+  private ledgerFor (index: number, recorded?: ReadonlyMap<number, number>): BlockLedger {
     let ledger = this.ledgers.get(index)
     if (ledger === undefined) {
       ledger = new BlockLedger(this.entries[index]!.sizeBytes, recorded)
@@ -217,7 +216,7 @@ export class FileBlockSink implements BlockSink {
     for (const [position, bytes] of held.takeUnwritten()) this.writeOut(f, bytes, position)
   }
 
-  /** Stops holding a block in memory: over the memory bound (its bytes are written, it will be read back), or hashed and fed to the file hash. */
+  /** Stops holding a block in memory: over the memory bound (its bytes are written, it will be read back), or checked and fed to the file hash. */
   private letGo (held: AssemblingBlock, reuse = false): void {
     if (!this.assemblingOrder.delete(held)) return
     const blocks = this.assembling.get(held.fileIndex)
@@ -225,12 +224,12 @@ export class FileBlockSink implements BlockSink {
     if (blocks?.size === 0) this.assembling.delete(held.fileIndex)
     this.assemblingBytes -= held.bytes.length
     if (reuse) {
-      // All its writes completed (it was hashed once on disk): its buffer may serve another block.
+      // All its writes completed (it was checked once on disk): its buffer may serve another block.
       if (held.bytes.length === INTEGRITY_BLOCK_BYTES && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(held.bytes)
       return
     }
     // Over the memory bound: what it holds goes to disk (its buffer stays with those writes); the rest of the block
-    // will be written as it comes and the block read back to be hashed.
+    // will be written as it comes and the block read back to be checked.
     this.writeUnwritten(held)
     let unassembled = this.unassembled.get(held.fileIndex)
     if (unassembled === undefined) { unassembled = new Set(); this.unassembled.set(held.fileIndex, unassembled) }
@@ -311,10 +310,10 @@ export class FileBlockSink implements BlockSink {
   }
 
   /**
-   * Hashes each block whose bytes are all on disk: from memory when it was assembled there (the usual case), else by
-   * reading it back, one read at a time per file, hashing in the thread pool. The verdicts go to the session's journal
-   * (checked against a recorded hash on a resume); the in-order frontier feeds the whole-file hash, so a finished file
-   * needs no second pass over the disk.
+   * Checks each block whose bytes are all on disk (CRC-32): from memory when it was assembled there (the usual case),
+   * else by reading it back, one read at a time per file. The verdicts go to the session's journal (checked against a
+   * recorded CRC-32 on a resume); the in-order frontier feeds the whole-file SHA-256, so a finished file needs no second
+   * pass over the disk.
    */
   private pump (index: number): void {
     if (this.hashing.has(index) || this.failed || this.closing) return
@@ -323,8 +322,8 @@ export class FileBlockSink implements BlockSink {
     for (let next = ledger.next(); next !== undefined; next = ledger.next()) {
       const held = this.assembling.get(index)?.get(next.block)
       if (held === undefined || !held.complete) { this.readBack(index, ledger, next.block, next.start, next.length); return }
-      const verdict = ledger.consume(next.block, held.bytes, held.digest())
-      if (verdict.kind === 'hashed') this.bytesHashedInMemory += held.bytes.length
+      const verdict = ledger.consume(next.block, held.bytes)
+      if (verdict.kind === 'checked') this.bytesHashedInMemory += held.bytes.length
       this.reportVerdict(index, next.block, verdict)
       if (ledger.fedThrough > next.block) this.letGo(held, true)
     }
@@ -333,12 +332,12 @@ export class FileBlockSink implements BlockSink {
   }
 
   private reportVerdict (index: number, block: number, verdict: BlockVerdict): void {
-    if (verdict.kind === 'hashed') this.listener?.blockVerified(index, block, verdict.sha256)
+    if (verdict.kind === 'checked') this.listener?.blockVerified(index, block, verdict.crc32)
     else if (verdict.kind === 'corrupt') this.listener?.blockCorrupt(index, block)
     if (verdict.kind !== 'known') this.options.onBlockChecked?.()
   }
 
-  /** Reads a block back from the partial file and hashes it (blocks not assembled in memory: a resume's, or let go). */
+  /** Reads a block back from the partial file and checks it (blocks not assembled in memory: a resume's, or let go). */
   private readBack (index: number, ledger: BlockLedger, block: number, start: number, length: number): void {
     const work = (async () => {
       const f = this.fileFor(index)
@@ -349,8 +348,7 @@ export class FileBlockSink implements BlockSink {
       }
       const bytes = await readFully(await f.fd, buffer, start, length)
       this.bytesHashed += bytes.length
-      const sha256 = new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes))
-      this.reportVerdict(index, block, ledger.consume(block, bytes, sha256))
+      this.reportVerdict(index, block, ledger.consume(block, bytes))
     })()
     this.hashing.set(index, work.then(() => {}, err => {
       this.fail(writeFailureCode(err), `reading back ${this.entries[index]!.relativePath} failed: ${(err as Error).message}`)
@@ -399,7 +397,7 @@ export class FileBlockSink implements BlockSink {
         try { await f.finalizing } finally { this.openFiles.delete(fileIndex) }
         await new Promise<void>((resolve, reject) => rename(partial, finalPath, err => err === null ? resolve() : reject(err)))
       } else {
-        // The file starts over if a resume asks for it again: its blocks are hashed afresh as they are rewritten.
+        // The file starts over if a resume asks for it again: its blocks are checked afresh as they are rewritten.
         this.ledgers.delete(fileIndex)
         this.unassembled.delete(fileIndex)
       }

@@ -7,13 +7,16 @@
 //   endpoint.io                                     // 'batched' (sendmmsg/recvmmsg addon, protocol/native) or 'dgram' (node:dgram);
 //                                                   // default FERRY_UDP_IO, else batched when the addon is built (SPEC.md §10)
 //   A port in use rejects with FERRY_PROTOCOL_SOCKET_BIND (details.errno 'EADDRINUSE').
+//   endpoint.heldDatagrams, heldDatagramsDropped    // datagrams that came while their receive() still read its journal:
+//                                                   // handed to the session once it existed, or dropped (SPEC.md §10)
 //
 //   endpoint.send(options: SendOptions): RunningTransfer
 //     { connectionId: string /* 16 hex */, secret: Uint8Array /* 32 bytes */, role: 'initiator' | 'responder', remote?: { host, port },
 //       files: Array<{ relativePath, sizeBytes, absolutePath?, bytes?, kind?: 'file' | 'directory' }>,
 //       rate: { policy: 'fixed' | 'high' | 'fair' | 'low', targetBitsPerSec, minBitsPerSec },
 //       cipherSuites?: ('chacha20-poly1305' | 'aes-256-gcm')[], idleTimeoutMs?, signal?: AbortSignal,
-//       onProgress?: (p: TransferProgress) => void, progressIntervalMs?, rateController?, source? }
+//       onProgress?: (p: TransferProgress) => void, progressIntervalMs?, rateController?, source?,
+//       receiverResuming?: boolean /* the control plane says the receiver resumes: no first flight (SPEC.md §4.2.1) */ }
 //   endpoint.receive(options: ReceiveOptions): RunningTransfer
 //     { connectionId, secret, role, remote?, destinationDir, journalPath?, maxBytes?, memory?: 'keep' | 'discard',
 //       cipherSuites?, idleTimeoutMs?, signal?, onProgress?, progressIntervalMs? }
@@ -38,6 +41,7 @@
 // session (send/receive) before the initiator's hello retries run out (idleTimeoutMs, default 20 s).
 export { UdpEndpoint, RunningTransfer, type BindOptions } from './udp-endpoint.js'
 export { RelayBlockSource } from './relay-block-source.js'
+export { isDiskFull } from './file-block-sink.js'
 export type { SendOptions, ReceiveOptions, SendFile, TransferProgress, TransferResult, RemoteAddress } from './transfer-types.js'
 export { validateRelativePath } from '../manifest/validate-relative-path.js'
 export type { RateSettings, RatePolicy } from '../congestion/rate-controller.js'

@@ -65,6 +65,11 @@ export interface SendOptions extends CommonOptions {
   rateController?: RateController
   /** Overrides the file/memory source built from `files` (benchmarks that synthesize data). */
   source?: BlockSource
+  /**
+   * The receiver resumes from a journal (the control plane said so): an initiating sender sends no first flight, which
+   * would mostly repeat bytes the receiver holds (SPEC.md §4.2.1). Default false.
+   */
+  receiverResuming?: boolean
 }
 
 export interface ReceiveOptions extends CommonOptions {

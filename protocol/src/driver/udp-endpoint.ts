@@ -6,7 +6,7 @@ import type { RateSettings } from '../congestion/rate-controller.js'
 import { MemoryBlockSink } from '../files/memory-block-sink.js'
 import { MemoryBlockSource } from '../files/memory-block-source.js'
 import type { ManifestEntry } from '../manifest/manifest.js'
-import { peekShortConnectionId } from '../wire/datagram-codec.js'
+import { peekShortConnectionId, shortConnectionId } from '../wire/datagram-codec.js'
 import { ReceiverSession } from '../session/receiver-session.js'
 import { SenderSession } from '../session/sender-session.js'
 import type { SessionCore } from '../session/session-core.js'
@@ -15,6 +15,7 @@ import { FileBlockSource } from './file-block-source.js'
 import { RelayBlockSource } from './relay-block-source.js'
 import { readJournalFile, removeJournalFile, writeJournalFile } from './journal-file.js'
 import { openDatagramSocket, type DatagramIo, type DatagramSocket, type DatagramSource } from './datagram-socket.js'
+import { HeldDatagrams } from './held-datagrams.js'
 import type { ReceiveOptions, RemoteAddress, SendOptions, TransferProgress, TransferResult } from './transfer-types.js'
 
 export interface BindOptions {
@@ -77,6 +78,9 @@ export class RunningTransfer implements PromiseLike<TransferResult> {
 
 function nowMs (): number { return performance.now() }
 
+/** The key datagrams are held under for a session being prepared: its short connection id, all a datagram names (SPEC.md §3.1). */
+function heldKey (shortId: number): string { return shortId.toString(16) }
+
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
   /** Live sessions by the short connection id the wire carries (SPEC.md §3.1): almost always one each. */
@@ -98,6 +102,11 @@ export class UdpEndpoint {
   unknownDatagrams = 0
   /** Datagrams none of the sessions sharing their short connection id could authenticate (SPEC.md §10). */
   unauthenticatedDatagrams = 0
+  /**
+   * Datagrams for receiving sessions still being prepared (reading their journal), handed over once they exist; keyed
+   * by heldKey(), the short connection id, since that is all a datagram names.
+   */
+  private readonly held = new HeldDatagrams()
   /** The socket; set once by bind(), before any datagram can arrive. */
   private socket!: DatagramSocket
 
@@ -128,6 +137,10 @@ export class UdpEndpoint {
 
   /** Number of live sessions (ops). */
   get sessionCount (): number { return this.sessions.size }
+  /** Datagrams that arrived while their receiving session was being prepared, handed to it once it existed. */
+  get heldDatagrams (): number { return this.held.delivered }
+  /** Datagrams held for a session being prepared but dropped: too many, too old, or the session was never created. */
+  get heldDatagramsDropped (): number { return this.held.dropped }
 
   private register (connectionId: string, entry: Entry): void {
     if (this.closed) throw new FerryError('FERRY_PROTOCOL_ENDPOINT_CLOSED', 'the endpoint is closed')
@@ -155,7 +168,11 @@ export class UdpEndpoint {
     let entries = this.lastEntries
     if (shortId !== this.lastShortId || entries === undefined) {
       entries = shortId === undefined ? undefined : this.sessionsByShortId.get(shortId)
-      if (entries === undefined) { this.unknownDatagrams++; this.wake(); return }
+      if (entries === undefined) {
+        if (shortId === undefined || !this.held.hold(heldKey(shortId), msg, source, receivedMs)) this.unknownDatagrams++
+        this.wake()
+        return
+      }
       this.lastShortId = shortId!
       this.lastEntries = entries
     }
@@ -230,7 +247,8 @@ export class UdpEndpoint {
     const controller = options.rateController ?? new DelayBasedRateController({ settings: options.rate, nowMs: startMs })
     const session = new SenderSession({
       connectionId: options.connectionId, secret: options.secret, endpointRole: options.role, cipherSuites: options.cipherSuites,
-      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller, reusableDatagrams: this.socket.copiesOnSend
+      idleTimeoutMs: options.idleTimeoutMs, nowMs: startMs, entries, source, rateController: controller, reusableDatagrams: this.socket.copiesOnSend,
+      receiverResuming: options.receiverResuming
     })
     ready = () => { session.sourceReady(); this.wake() }
     options.source?.subscribe?.(() => ready())
@@ -259,13 +277,19 @@ export class UdpEndpoint {
     const startMs = nowMs()
     const inboundRef: { current?: { session: ReceiverSession, sink: FileBlockSink } } = {}
     const relays: RelayBlockSource[] = []
+    // The session exists only once its journal is read; datagrams arriving meanwhile (a first flight) are held for it.
+    const { connectionId } = options
+    // (Held by short id: should a live session share it, that session gets them, and this one's sender repairs them.)
+    const held = heldKey(shortConnectionId(connectionId))
+    const holding = !this.closed && !this.sessions.has(connectionId) && !this.held.has(held)
+    if (holding) this.held.reserve(held)
     const prepared = (async () => {
       if (options.memory === undefined && options.destinationDir === undefined) throw new FerryError('FERRY_PROTOCOL_DESTINATION', 'receive needs destinationDir (or memory)', { statusCode: 400 })
       const journal = options.journalPath === undefined || options.memory !== undefined ? undefined : await readJournalFile(options.journalPath)
       return journal
     })()
-    const done = prepared.then(journal => {
-      const ref: { session?: ReceiverSession } = {}
+    const ref: { session?: ReceiverSession } = {}
+    const start = (journal: Awaited<typeof prepared>): Promise<TransferResult> => {
       const verifiedHex = new Map<number, string>()
       let fileSink: FileBlockSink | undefined
       const sink = options.memory !== undefined
@@ -330,6 +354,17 @@ export class UdpEndpoint {
       handle.progressNow = inner.progressNow
       handle.rateSetter = inner.rateSetter
       return inner.done
+    }
+    const done = prepared.then(journal => {
+      try {
+        return start(journal)
+      } finally {
+        // Before the session's first turn, so its reply answers the held hello at once.
+        if (holding) this.deliverHeld(connectionId, ref.session)
+      }
+    }, err => {
+      if (holding) this.held.discard(held)
+      throw err
     })
     const handle = new RunningTransfer(done)
     if (options.memory === undefined) {
@@ -340,6 +375,13 @@ export class UdpEndpoint {
       }
     }
     return handle
+  }
+
+  /** Hands `session` the datagrams held for its connection id while it was prepared; drops them if it was not registered. */
+  private deliverHeld (connectionId: string, session: ReceiverSession | undefined): void {
+    const held = heldKey(session?.shortConnectionId ?? shortConnectionId(connectionId))
+    if (session === undefined || this.sessions.get(connectionId)?.session !== session) { this.held.discard(held); return }
+    for (const d of this.held.release(held, nowMs())) this.onDatagram(d.bytes, d.source, d.receivedMs)
   }
 
   private run (options: SendOptions | ReceiveOptions, session: SenderSession | ReceiverSession, startMs: number, hooks: {
@@ -426,6 +468,7 @@ export class UdpEndpoint {
     }
     this.sessions.clear()
     this.sessionsByShortId.clear()
+    this.held.clear()
     this.lastShortId = -1
     this.lastEntries = undefined
     this.closed = true

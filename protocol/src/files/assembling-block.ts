@@ -1,5 +1,4 @@
-// One integrity block held in memory while its datagrams arrive (SPEC.md §5.2): once complete it is hashed from these bytes, so the receiver never reads back what it has just written.
-import { createHash } from 'node:crypto'
+// One integrity block held in memory while its datagrams arrive (SPEC.md §5.2): once complete it is checked and hashed from these bytes, so the receiver never reads back what it has just written.
 import { RangeSet } from '../wire/range-set.js'
 
 /**
@@ -12,7 +11,6 @@ export class AssemblingBlock {
   private readonly placed = new RangeSet()
   /** Block-relative ranges placed and not yet taken for writing. */
   private unwritten = new RangeSet()
-  private sha256: Buffer | undefined
 
   /** `bytes` is the whole block's room; `fileOffset` is where the block starts in its file. */
   constructor (readonly fileIndex: number, readonly block: number, readonly fileOffset: number, readonly bytes: Buffer) {}
@@ -38,12 +36,5 @@ export class AssemblingBlock {
     for (const [s, e] of this.unwritten.ranges()) pieces.push([this.fileOffset + s, this.bytes.subarray(s, e)])
     this.unwritten = new RangeSet()
     return pieces
-  }
-
-  /** SHA-256 of the complete block, computed once. */
-  digest (): Buffer {
-    if (!this.complete) throw new Error('the block is not complete')
-    this.sha256 ??= createHash('sha256').update(this.bytes).digest()
-    return this.sha256
   }
 }

@@ -1,5 +1,4 @@
-// A BlockSink into memory that hashes blocks and verifies each file's SHA-256 synchronously: for the simulator, tests and benchmarks.
-import { createHash } from 'node:crypto'
+// A BlockSink into memory that checks blocks and verifies each file's SHA-256 synchronously: for the simulator, tests and benchmarks.
 import type { ManifestEntry } from '../manifest/manifest.js'
 import type { BlockSink, SinkListener, SinkRefusal, SinkResume } from '../session/block-io.js'
 import { BlockLedger } from './block-ledger.js'
@@ -9,7 +8,7 @@ export class MemoryBlockSink implements BlockSink {
   entries: readonly ManifestEntry[] = []
   private ledgers: Array<BlockLedger | undefined> = []
   private listener: SinkListener | undefined
-  /** Bytes read back to hash blocks (tests check that a resume re-reads what it keeps). */
+  /** Bytes read back to check blocks (tests check that a resume re-reads what it keeps). */
   bytesHashed = 0
   /** When true, file bytes are not kept (only counted): lets benchmarks move more than fits in memory; verification then trusts the digest. */
   constructor (private readonly discard = false) {}
@@ -21,7 +20,7 @@ export class MemoryBlockSink implements BlockSink {
     this.entries = entries
     this.listener = listener
     if (!same) this.files = entries.map(e => this.discard ? new Uint8Array(0) : new Uint8Array(e.sizeBytes))
-    this.ledgers = entries.map((e, i) => this.discard || e.kind !== 'file' ? undefined : new BlockLedger(e.sizeBytes, resume?.blockSha256(i)))
+    this.ledgers = entries.map((e, i) => this.discard || e.kind !== 'file' ? undefined : new BlockLedger(e.sizeBytes, resume?.blockCrc32(i)))
     if (resume !== undefined) {
       this.ledgers.forEach((ledger, i) => {
         if (ledger === undefined) return
@@ -40,15 +39,15 @@ export class MemoryBlockSink implements BlockSink {
     return true
   }
 
-  /** Hashes every block of the file that is complete, reporting first hashes and mismatches to the session. */
+  /** Checks every block of the file that is complete, reporting first checks and mismatches to the session. */
   private hashDue (fileIndex: number): void {
     const ledger = this.ledgers[fileIndex]
     if (ledger === undefined) return
     for (let next = ledger.next(); next !== undefined; next = ledger.next()) {
       const bytes = this.files[fileIndex]!.subarray(next.start, next.start + next.length)
       this.bytesHashed += bytes.length
-      const verdict = ledger.consume(next.block, bytes, createHash('sha256').update(bytes).digest())
-      if (verdict.kind === 'hashed') this.listener?.blockVerified(fileIndex, next.block, verdict.sha256)
+      const verdict = ledger.consume(next.block, bytes)
+      if (verdict.kind === 'checked') this.listener?.blockVerified(fileIndex, next.block, verdict.crc32)
       else if (verdict.kind === 'corrupt') this.listener?.blockCorrupt(fileIndex, next.block)
     }
   }
@@ -59,7 +58,7 @@ export class MemoryBlockSink implements BlockSink {
     this.hashDue(fileIndex)
     if (!ledger.complete) return false
     const ok = ledger.digest().equals(expectedSha256)
-    // A file that failed starts over: its blocks are hashed again when its bytes arrive again.
+    // A file that failed starts over: its blocks are checked again when its bytes arrive again.
     if (!ok) this.ledgers[fileIndex] = new BlockLedger(ledger.sizeBytes)
     return ok
   }

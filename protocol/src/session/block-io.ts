@@ -23,9 +23,9 @@ export interface SinkRefusal { code: `FERRY_${string}`, message: string }
 
 /** What a sink tells its session about integrity blocks (SPEC.md §5.2) and lost writes; the session passes itself. */
 export interface SinkListener {
-  /** Block `blockIndex` of the file is on disk and was hashed (once per block and run): the journal records it. */
-  blockVerified (fileIndex: number, blockIndex: number, sha256: Uint8Array): void
-  /** A block's bytes on disk no longer match the hash a journal recorded (torn write, corruption) or are gone: receive it again. */
+  /** Block `blockIndex` of the file is on disk and was checksummed (once per block and run): the journal records its CRC-32. */
+  blockVerified (fileIndex: number, blockIndex: number, crc32: number): void
+  /** A block's bytes on disk no longer match the CRC-32 a journal recorded (torn write, corruption) or are gone: receive it again. */
   blockCorrupt (fileIndex: number, blockIndex: number): void
   /** Bytes the sink accepted could not be written (full disk): they are not held. */
   writeFailed (fileIndex: number, offsetBytes: number, lengthBytes: number): void
@@ -35,8 +35,8 @@ export interface SinkListener {
 export interface SinkResume {
   /** File-relative byte ranges the earlier run wrote and fsynced. */
   held (fileIndex: number): ReadonlyArray<readonly [number, number]>
-  /** SHA-256 of the blocks the earlier run hashed, by block index. */
-  blockSha256 (fileIndex: number): ReadonlyMap<number, Uint8Array>
+  /** CRC-32 of the blocks the earlier run checked, by block index. */
+  blockCrc32 (fileIndex: number): ReadonlyMap<number, number>
 }
 
 /** Takes a receiving session's bytes. Synchronous: a disk sink queues writes in a bounded buffer. */

@@ -48,7 +48,7 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   readonly verified = new Set<number>()
   private resuming: boolean
   /** SHA-256 of each integrity block hashed on disk, by file then block (SPEC.md §5.2): what a journal records. */
-  private readonly blockSha256 = new Map<number, Map<number, Uint8Array>>()
+  private readonly blockCrc32 = new Map<number, Map<number, number>>()
   /** Complete blocks a resumed session holds that the sink has not read back yet: no sync, no file verdict before it is 0 (SPEC.md §9). */
   private uncheckedBlocks = new Map<number, Set<number>>()
   private uncheckedCount = 0
@@ -98,19 +98,19 @@ export class ReceiverSession extends SessionCore implements SinkListener {
     if (layout === undefined) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal holds an invalid manifest')
     for (const [s, e] of journal.receivedRanges) if (Math.min(e, layout.totalBytes) > s) this.received.add(s, Math.min(e, layout.totalBytes))
     for (const [index, hex] of Object.entries(journal.digestsHex)) this.digests.set(Number(index), Buffer.from(hex, 'hex'))
-    const recorded = new Map<number, Map<number, Uint8Array>>()
+    const recorded = new Map<number, Map<number, number>>()
     for (const index of layout.files) {
       const [start] = layout.fileRegion(index)
       const size = layout.entries[index]!.sizeBytes
-      const hexes = journal.blockSha256Hex[String(index)] ?? []
-      const blocks = new Map<number, Uint8Array>()
+      const crcs = journal.blockCrc32[String(index)] ?? []
+      const blocks = new Map<number, number>()
       const unchecked = new Set<number>()
       for (let b = 0; b < blockCount(size); b++) {
         const [s, e] = blockSpan(size, b)
         if (!this.received.covers(start + s, start + e)) continue
         unchecked.add(b)
-        const hex = hexes[b]
-        if (typeof hex === 'string') blocks.set(b, Buffer.from(hex, 'hex'))
+        const crc = crcs[b]
+        if (typeof crc === 'number') blocks.set(b, crc)
       }
       if (blocks.size > 0) recorded.set(index, blocks)
       if (unchecked.size > 0) { this.uncheckedBlocks.set(index, unchecked); this.uncheckedCount += unchecked.size }
@@ -122,17 +122,17 @@ export class ReceiverSession extends SessionCore implements SinkListener {
         const [start] = layout.fileRegion(index)
         return [...this.received.rangesWithin(start, start + layout.entries[index]!.sizeBytes)].map(([a, b]) => [a - start, b - start] as const)
       },
-      blockSha256: index => recorded.get(index) ?? new Map()
+      blockCrc32: index => recorded.get(index) ?? new Map()
     }
     this.openSink(manifest, layout, nowMs, resume)
     if (this.layout === undefined) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal\'s destination cannot be prepared')
   }
 
-  /** SinkListener: a block is on disk and hashed. */
-  blockVerified (fileIndex: number, blockIndex: number, sha256: Uint8Array): void {
-    let blocks = this.blockSha256.get(fileIndex)
-    if (blocks === undefined) { blocks = new Map(); this.blockSha256.set(fileIndex, blocks) }
-    blocks.set(blockIndex, Buffer.from(sha256))
+  /** SinkListener: a block is on disk and checksummed. */
+  blockVerified (fileIndex: number, blockIndex: number, crc32: number): void {
+    let blocks = this.blockCrc32.get(fileIndex)
+    if (blocks === undefined) { blocks = new Map(); this.blockCrc32.set(fileIndex, blocks) }
+    blocks.set(blockIndex, crc32)
     this.blockChecked(fileIndex, blockIndex)
   }
 
@@ -143,7 +143,7 @@ export class ReceiverSession extends SessionCore implements SinkListener {
     const [start] = layout.fileRegion(fileIndex)
     const [s, e] = blockSpan(layout.entries[fileIndex]!.sizeBytes, blockIndex)
     this.received.remove(start + s, start + e)
-    this.blockSha256.get(fileIndex)?.delete(blockIndex)
+    this.blockCrc32.get(fileIndex)?.delete(blockIndex)
     this.corruptBlocks++
     if (!this.blockChecked(fileIndex, blockIndex) && !this.syncing) this.lostAfterSync ??= `block ${blockIndex} of ${layout.entries[fileIndex]!.relativePath} is gone from disk`
   }
@@ -174,16 +174,16 @@ export class ReceiverSession extends SessionCore implements SinkListener {
     if (this.manifestBytes === undefined) throw new FerryError('FERRY_PROTOCOL_STATE', 'no manifest yet: nothing to journal')
     const digestsHex: Record<string, string> = {}
     for (const [index, d] of this.digests) digestsHex[String(index)] = Buffer.from(d).toString('hex')
-    const blockSha256Hex: Record<string, Array<string | null>> = {}
-    for (const [index, blocks] of this.blockSha256) {
+    const blockCrc32: Record<string, Array<number | null>> = {}
+    for (const [index, blocks] of this.blockCrc32) {
       if (blocks.size === 0) continue
       let last = 0
       for (const b of blocks.keys()) if (b > last) last = b
-      const list = new Array<string | null>(last + 1).fill(null)
-      for (const [b, d] of blocks) list[b] = Buffer.from(d).toString('hex')
-      blockSha256Hex[String(index)] = list
+      const list = new Array<number | null>(last + 1).fill(null)
+      for (const [b, crc] of blocks) list[b] = crc
+      blockCrc32[String(index)] = list
     }
-    return { version: JOURNAL_VERSION, connectionId: this.connectionId, manifestBase64: Buffer.from(this.manifestBytes).toString('base64'), receivedRanges: this.received.toJSON(), digestsHex, blockSha256Hex }
+    return { version: JOURNAL_VERSION, connectionId: this.connectionId, manifestBase64: Buffer.from(this.manifestBytes).toString('base64'), receivedRanges: this.received.toJSON(), digestsHex, blockCrc32 }
   }
 
   /** The sender's SHA-256 of file `index`, hex, once verified here. */
@@ -295,7 +295,7 @@ export class ReceiverSession extends SessionCore implements SinkListener {
       const [start, end] = this.layout!.fileRegion(fileIndex)
       this.received.remove(start, end)
       this.digests.delete(fileIndex)
-      this.blockSha256.delete(fileIndex)
+      this.blockCrc32.delete(fileIndex)
       this.closeLocally('FERRY_PROTOCOL_INTEGRITY', `SHA-256 mismatch for ${this.layout!.entries[fileIndex]!.relativePath}`, nowMs)
       return
     }

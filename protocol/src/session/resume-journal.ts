@@ -1,11 +1,11 @@
 // The receiver's resumable state as plain JSON (SPEC.md §9): written by the driver after the data it names is on disk.
 import { FerryError } from '../errors/ferry-error.js'
 
-/** Journal format written now; version 1 (no block hashes) is still read. */
-export const JOURNAL_VERSION = 2
+/** Journal format written now; versions 1 (no block checks) and 2 (block SHA-256s, not used any more) are still read. */
+export const JOURNAL_VERSION = 3
 
 export interface ResumeJournal {
-  version: 2
+  version: 3
   connectionId: string
   /** The encoded manifest (SPEC.md §5.1), base64. */
   manifestBase64: string
@@ -13,8 +13,8 @@ export interface ResumeJournal {
   receivedRanges: Array<[number, number]>
   /** Digests the sender sent, by file index, hex. */
   digestsHex: Record<string, string>
-  /** SHA-256 of the integrity blocks hashed on disk (SPEC.md §5.2), by file index: hex per block index, null where not hashed. */
-  blockSha256Hex: Record<string, Array<string | null>>
+  /** CRC-32 of the integrity blocks checked on disk (SPEC.md §5.2), by file index: one per block index, null where not checked. */
+  blockCrc32: Record<string, Array<number | null>>
 }
 
 /** Serializes a journal (stable JSON). */
@@ -30,19 +30,21 @@ export function parseJournal (text: string): ResumeJournal {
   } catch (err) {
     throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal is not valid JSON', { cause: err })
   }
-  const j = value as Partial<Omit<ResumeJournal, 'version'>> & { version?: number }
-  if (j !== null && typeof j === 'object' && j.version === 1 && j.blockSha256Hex === undefined) {
+  const j = value as Partial<Omit<ResumeJournal, 'version'>> & { version?: number, blockSha256Hex?: unknown }
+  if (j !== null && typeof j === 'object' && (j.version === 1 || j.version === 2) && j.blockCrc32 === undefined) {
+    // Older journals: their ranges hold; blocks they recorded are taken unchecked (the whole-file SHA-256 still covers them).
     j.version = JOURNAL_VERSION
-    j.blockSha256Hex = {}
+    j.blockCrc32 = {}
+    delete j.blockSha256Hex
   }
   const ok = j !== null && typeof j === 'object' && j.version === JOURNAL_VERSION && typeof j.connectionId === 'string' &&
     typeof j.manifestBase64 === 'string' && Array.isArray(j.receivedRanges) &&
     j.receivedRanges.every(r => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] >= 0 && r[1] > r[0]) &&
     j.digestsHex !== null && typeof j.digestsHex === 'object' &&
     Object.entries(j.digestsHex).every(([k, v]) => /^\d+$/.test(k) && typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) &&
-    j.blockSha256Hex !== null && typeof j.blockSha256Hex === 'object' &&
-    Object.entries(j.blockSha256Hex).every(([k, list]) => /^\d+$/.test(k) && Array.isArray(list) &&
-      list.every(v => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))))
+    j.blockCrc32 !== null && typeof j.blockCrc32 === 'object' &&
+    Object.entries(j.blockCrc32).every(([k, list]) => /^\d+$/.test(k) && Array.isArray(list) &&
+      list.every(v => v === null || (Number.isInteger(v) && v >= 0 && v <= 0xffffffff)))
   if (!ok) throw new FerryError('FERRY_PROTOCOL_JOURNAL', 'the resume journal is malformed')
   return j as ResumeJournal
 }

@@ -8,6 +8,7 @@ const samples: ControlMessage[] = [
   { type: 'open', token: 'a.b.c', direction: 'download', paths: ['dir/'] },
   { type: 'open', token: 'a.b.c', direction: 'download', paths: ['big.mxf'], rate: { policy: 'fair', targetBitsPerSec: 1e9, minBitsPerSec: 1e6, pathBitsPerSec: 5e8 } },
   { type: 'accept', transferId: 't1', connectionId: '0123456789abcdef', secret: Buffer.alloc(32, 7).toString('base64'), udpHost: '127.0.0.1', udpPort: 4000, manifest: [], resume: { completePaths: ['x'] } },
+  { type: 'accept', transferId: 't2', connectionId: '0123456789abcdef', secret: Buffer.alloc(32, 7).toString('base64'), udpHost: '127.0.0.1', udpPort: 4000, manifest: [], resume: { completePaths: [], receiverResuming: true } },
   { type: 'progress', bytesDone: 1, bytesTotal: 2, rateBitsPerSec: 3, etaSeconds: 4 },
   { type: 'rate', policy: 'low', targetBitsPerSec: 100, minBitsPerSec: 10 },
   { type: 'cancel' },
@@ -40,7 +41,8 @@ describe('control message codec', () => {
       { type: 'open', token: 't', direction: 'upload', manifest: [{ path: 'a', sizeBytes: -1 }] },
       { type: 'open', token: 't', direction: 'upload', rate: { policy: 'fair', targetBitsPerSec: 10, minBitsPerSec: 20 } },
       { type: 'open', token: 't', direction: 'upload', rate: { policy: 'fair', targetBitsPerSec: 10, minBitsPerSec: 1, pathBitsPerSec: 0 } },
-      { type: 'accept', transferId: 't', connectionId: 'xyz', secret: '', udpHost: 'h', udpPort: 1, manifest: [], resume: { completePaths: [] } }
+      { type: 'accept', transferId: 't', connectionId: 'xyz', secret: '', udpHost: 'h', udpPort: 1, manifest: [], resume: { completePaths: [] } },
+      { type: 'accept', transferId: 't', connectionId: '0123456789abcdef', secret: Buffer.alloc(32).toString('base64'), udpHost: 'h', udpPort: 1, manifest: [], resume: { completePaths: [], receiverResuming: 'yes' } }
     ]
     for (const v of bad) expect(codeOf(() => decodeControlMessage(new TextEncoder().encode(JSON.stringify(v))))).toBe('FERRY_CONTROL_MALFORMED')
     expect(codeOf(() => decodeControlMessage(new Uint8Array([0xff, 0xfe])))).toBe('FERRY_CONTROL_MALFORMED')

@@ -1,6 +1,7 @@
-// FileBlockSink: out-of-order positional writes land right, blocks are hashed from memory as they reach disk (read back only when let go) and re-checked on resume, a file is renamed only when its SHA-256 matches, memory stays bounded, a full disk is its own error and leaves no descriptor open.
+// FileBlockSink: out-of-order positional writes land right, blocks are checked (CRC-32) from memory as they reach disk (read back only when let go) and re-checked on resume, a file is renamed only when its SHA-256 matches, memory stays bounded, a full disk is its own error and leaves no descriptor open.
 import { describe, it, expect, afterEach } from 'vitest'
 import { createHash, randomBytes } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,19 +12,18 @@ import type { SinkListener } from '../../src/session/block-io.js'
 import { MAX_PAYLOAD_BYTES } from '../../src/wire/datagram-codec.js'
 
 /** Records what the sink reports to its session. */
-function recorder (): SinkListener & { verified: Map<string, string>, corrupt: string[], failed: Array<[number, number, number]> } {
-  const verified = new Map<string, string>()
+function recorder (): SinkListener & { verified: Map<string, number>, corrupt: string[], failed: Array<[number, number, number]> } {
+  const verified = new Map<string, number>()
   const corrupt: string[] = []
   const failed: Array<[number, number, number]> = []
   return {
     verified, corrupt, failed,
-    blockVerified: (f, b, sha) => { expect(verified.has(`${f}:${b}`)).toBe(false); verified.set(`${f}:${b}`, Buffer.from(sha).toString('hex')) },
+    blockVerified: (f, b, crc) => { expect(verified.has(`${f}:${b}`)).toBe(false); verified.set(`${f}:${b}`, crc) },
     blockCorrupt: (f, b) => { corrupt.push(`${f}:${b}`) },
     writeFailed: (f, o, n) => { failed.push([f, o, n]) }
   }
 }
 
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 const until = async (ok: () => boolean): Promise<void> => { for (let i = 0; i < 2000 && !ok(); i++) await new Promise(resolve => setTimeout(resolve, 5)) }
 /** Descriptors of this process open on paths under `dir`. */
 const fdsUnder = (dir: string): string[] => readdirSync('/proc/self/fd').map(fd => { try { return readlinkSync(`/proc/self/fd/${fd}`) } catch { return '' } }).filter(p => p.startsWith(dir))
@@ -100,16 +100,16 @@ describe('FileBlockSink', () => {
     const first = recorder()
     const sink = new FileBlockSink({ destinationDir: dir, resuming: false, onVerified: () => {}, onFatal: code => { throw new Error(code) } })
     sink.open(entries, first)
-    // Blocks 2 and 0 arrive whole, block 1 only in part (the cut): two blocks hashed, in any order.
+    // Blocks 2 and 0 arrive whole, block 1 only in part (the cut): two blocks checked, in any order.
     for (const [s, e] of [[2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES], [0, INTEGRITY_BLOCK_BYTES], [INTEGRITY_BLOCK_BYTES, INTEGRITY_BLOCK_BYTES + 100_000]] as const) {
       for (let o = s; o < e; o += MAX_PAYLOAD_BYTES) expect(sink.write(0, o, data.subarray(o, Math.min(e, o + MAX_PAYLOAD_BYTES)))).toBe(true)
     }
     await sink.flush()
     await until(() => first.verified.size === 2)
-    expect(first.verified).toEqual(new Map([['0:0', sha(data.subarray(0, INTEGRITY_BLOCK_BYTES))], ['0:2', sha(data.subarray(2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES))]]))
+    expect(first.verified).toEqual(new Map([['0:0', crc32(data.subarray(0, INTEGRITY_BLOCK_BYTES))], ['0:2', crc32(data.subarray(2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES))]]))
     await sink.close()
 
-    // A torn write after the crash: block 2's bytes on disk are no longer what was hashed.
+    // A torn write after the crash: block 2's bytes on disk are no longer what was checked.
     const partial = join(dir, 'big.bin' + PARTIAL_SUFFIX)
     const onDisk = readFileSync(partial)
     onDisk[2 * INTEGRITY_BLOCK_BYTES + 7]! ^= 0xff
@@ -118,7 +118,7 @@ describe('FileBlockSink', () => {
     let verdict: boolean | undefined
     const resumed = new FileBlockSink({ destinationDir: dir, resuming: true, onVerified: (_, ok) => { verdict = ok }, onFatal: code => { throw new Error(code) } })
     const held: Array<readonly [number, number]> = [[0, INTEGRITY_BLOCK_BYTES + 100_000], [2 * INTEGRITY_BLOCK_BYTES, 3 * INTEGRITY_BLOCK_BYTES]]
-    resumed.open(entries, second, { held: () => held, blockSha256: () => new Map([...first.verified].map(([k, hex]) => [Number(k.split(':')[1]), Buffer.from(hex, 'hex')])) })
+    resumed.open(entries, second, { held: () => held, blockCrc32: () => new Map([...first.verified].map(([k, crc]) => [Number(k.split(':')[1]), crc])) })
     await until(() => second.verified.size + second.corrupt.length === 2)
     expect([...second.verified.keys()]).toEqual(['0:0'])
     expect(second.corrupt).toEqual(['0:2'])
@@ -135,7 +135,7 @@ describe('FileBlockSink', () => {
     await resumed.close()
   })
 
-  it('hashes blocks from the bytes it writes, in order or repaired out of order, with the same hashes a read-back gives', async () => {
+  it('checks blocks from the bytes it writes, in order or repaired out of order, with the same CRC-32s a read-back gives', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-'))
     dirs.push(dir)
     const data = randomBytes(3 * INTEGRITY_BLOCK_BYTES + 5000)
@@ -158,8 +158,8 @@ describe('FileBlockSink', () => {
     sink.finish(0, createHash('sha256').update(data).digest())
     await until(() => verdicts.size === 2)
     expect(verdicts).toEqual(new Map([[0, true], [1, true]]))
-    const expected = new Map<string, string>([['1:0', sha(small)]])
-    for (let b = 0; b < 4; b++) expected.set(`0:${b}`, sha(data.subarray(b * INTEGRITY_BLOCK_BYTES, (b + 1) * INTEGRITY_BLOCK_BYTES)))
+    const expected = new Map<string, number>([['1:0', crc32(small)]])
+    for (let b = 0; b < 4; b++) expected.set(`0:${b}`, crc32(data.subarray(b * INTEGRITY_BLOCK_BYTES, (b + 1) * INTEGRITY_BLOCK_BYTES)))
     expect(new Map([...listener.verified].sort())).toEqual(new Map([...expected].sort()))
     expect(sink.bytesHashed).toBe(0)
     expect(sink.bytesHashedInMemory).toBe(data.length + small.length)
@@ -168,7 +168,7 @@ describe('FileBlockSink', () => {
     await sink.close()
   })
 
-  it('lets go of the oldest blocks beyond its memory bound and reads them back to hash them', async () => {
+  it('lets go of the oldest blocks beyond its memory bound and reads them back to check them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-'))
     dirs.push(dir)
     const blocks = Math.ceil(MAX_ASSEMBLING_BYTES / INTEGRITY_BLOCK_BYTES) + 4
@@ -188,7 +188,7 @@ describe('FileBlockSink', () => {
     await until(() => verdict !== undefined)
     expect(verdict).toBe(true)
     expect(listener.verified.size).toBe(blocks)
-    for (let b = 0; b < blocks; b++) expect(listener.verified.get(`0:${b}`)).toBe(sha(data.subarray(b * INTEGRITY_BLOCK_BYTES, (b + 1) * INTEGRITY_BLOCK_BYTES)))
+    for (let b = 0; b < blocks; b++) expect(listener.verified.get(`0:${b}`)).toBe(crc32(data.subarray(b * INTEGRITY_BLOCK_BYTES, (b + 1) * INTEGRITY_BLOCK_BYTES)))
     expect(sink.bytesHashed).toBeGreaterThan(0)
     expect(sink.bytesHashed + sink.bytesHashedInMemory).toBeGreaterThanOrEqual(data.length)
     expect(readFileSync(join(dir, 'long-path.bin')).equals(data)).toBe(true)

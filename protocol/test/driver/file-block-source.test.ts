@@ -98,4 +98,31 @@ describe('FileBlockSource', () => {
     expect(again.equals(first)).toBe(true)
     expect(again.equals(contents[0]!)).toBe(true)
   })
+
+  it('reuses the buffers of released blocks for the next reads without mixing their bytes, resends included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-source-'))
+    dirs.push(dir)
+    const data = randomBytes(40 * SOURCE_BLOCK_BYTES + 777)
+    writeFileSync(join(dir, 'big'), data)
+    const { source, loaded } = openSource([{ absolutePath: join(dir, 'big'), sizeBytes: data.length }])
+    // Like a session on a clean path: each datagram is acknowledged soon after it is read, so blocks are released and
+    // their buffers serve the blocks read next.
+    const received: Buffer[] = []
+    for (let offset = 0; offset < data.length;) {
+      const length = Math.min(MAX_PAYLOAD_BYTES, data.length - offset)
+      const wait = loaded()
+      const bytes = source.read(0, offset, length)
+      if (bytes === undefined) { await wait; continue }
+      received.push(Buffer.from(bytes))
+      source.release(0, offset, length)
+      offset += length
+    }
+    expect(Buffer.concat(received).equals(data)).toBe(true)
+    expect(await digestOf(source, loaded, 0)).toBe(createHash('sha256').update(data).digest('hex'))
+    // A resend of an early block, long since released and its buffer reused: read again from the file.
+    const at = 3 * SOURCE_BLOCK_BYTES + 5 * MAX_PAYLOAD_BYTES
+    let resent: Uint8Array | undefined
+    while ((resent = source.read(0, at, MAX_PAYLOAD_BYTES)) === undefined) await loaded()
+    expect(Buffer.from(resent).equals(data.subarray(at, at + MAX_PAYLOAD_BYTES))).toBe(true)
+  })
 })
