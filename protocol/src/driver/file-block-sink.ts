@@ -4,6 +4,7 @@ import { dirname, resolve, sep } from 'node:path'
 import type { ManifestEntry } from '../manifest/manifest.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
 import { AssemblingBlock } from '../files/assembling-block.js'
+import { Sha256Thread } from '../files/sha256-thread.js'
 import { BlockLedger, INTEGRITY_BLOCK_BYTES, blockSpan, type BlockVerdict } from '../files/block-ledger.js'
 import type { BlockSink, SinkListener, SinkRefusal, SinkResume } from '../session/block-io.js'
 
@@ -87,6 +88,14 @@ export class FileBlockSink implements BlockSink {
   /** Per file, blocks some of whose bytes reached the disk without passing through memory: checked by reading back. */
   private readonly unassembled = new Map<number, Set<number>>()
   private readonly spareBlocks: Buffer[] = []
+  /**
+   * The whole-file SHA-256 of files of several blocks, computed in a thread: the main thread opens datagrams and takes
+   * writes, and a SHA-256 there (~0.7 ms per block) slowed it enough to drop datagrams at loopback rates. Blocks move to
+   * the thread and back (no copy) and then serve new blocks.
+   */
+  private readonly hashThread = new Sha256Thread()
+  /** The thread's digest stream of each file being hashed there. */
+  private readonly hashStreams = new Map<number, number>()
   /** Files with a block read-back in flight (one at a time per file). */
   private readonly hashing = new Map<number, Promise<void>>()
   /** Per file, the buffer its read-backs reuse (one read at a time): no ~1 MiB of garbage per block. */
@@ -150,7 +159,7 @@ export class FileBlockSink implements BlockSink {
   private ledgerFor (index: number, recorded?: ReadonlyMap<number, number>): BlockLedger {
     let ledger = this.ledgers.get(index)
     if (ledger === undefined) {
-      ledger = new BlockLedger(this.entries[index]!.sizeBytes, recorded)
+      ledger = new BlockLedger(this.entries[index]!.sizeBytes, recorded, bytes => this.feedFileHash(index, bytes))
       this.ledgers.set(index, ledger)
     }
     return ledger
@@ -232,10 +241,11 @@ export class FileBlockSink implements BlockSink {
     const blocks = this.assembling.get(held.fileIndex)
     blocks?.delete(held.block)
     if (blocks?.size === 0) this.assembling.delete(held.fileIndex)
-    this.assemblingBytes -= held.bytes.length
+    this.assemblingBytes -= held.length
     if (reuse) {
-      // All its writes completed (it was checked once on disk): its buffer may serve another block.
-      if (held.bytes.length === INTEGRITY_BLOCK_BYTES && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(held.bytes)
+      // All its writes completed (it was checked once on disk): its buffer may serve another block — unless it went to
+      // the hash thread (then empty here), which hands it back to spareBlock().
+      this.spareBlock(held.bytes)
       return
     }
     // Over the memory bound: what it holds goes to disk (its buffer stays with those writes); the rest of the block
@@ -359,12 +369,35 @@ export class FileBlockSink implements BlockSink {
       const held = this.assembling.get(index)?.get(next.block)
       if (held === undefined || !held.complete) { this.readBack(index, ledger, next.block, next.start, next.length); return }
       const verdict = ledger.consume(next.block, held.bytes)
-      if (verdict.kind === 'checked') this.bytesHashedInMemory += held.bytes.length
+      if (verdict.kind === 'checked') this.bytesHashedInMemory += held.length
       this.reportVerdict(index, next.block, verdict)
       if (ledger.fedThrough > next.block) this.letGo(held, true)
     }
     if (ledger.complete) this.readBuffers.delete(index)
     if (ledger.complete && this.expected.has(index)) void this.verify(index)
+  }
+
+  /** Keeps a full-size block buffer nothing uses any more for the next block to assemble. */
+  private spareBlock (bytes: Buffer): void {
+    if (bytes.length === INTEGRITY_BLOCK_BYTES && bytes.byteOffset === 0 && bytes.buffer.byteLength === INTEGRITY_BLOCK_BYTES && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(bytes)
+  }
+
+  /** The next bytes of file `index`, in order, to its SHA-256 in the thread; the buffer moves there now and comes back to spareBlock(). */
+  private feedFileHash (index: number, bytes: Uint8Array): void {
+    let stream = this.hashStreams.get(index)
+    if (stream === undefined) { stream = this.hashThread.begin(); this.hashStreams.set(index, stream) }
+    // early = false: the buffer moves even before the thread is up, so it is never in two places.
+    this.hashThread.update(stream, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), false).then(back => this.spareBlock(back), (err: Error) => {
+      if (!this.closing) this.fail('FERRY_PROTOCOL_SINK_WRITE', `hashing ${this.entries[index]!.relativePath} failed: ${err.message}`)
+    })
+  }
+
+  /** The whole-file SHA-256 of a complete file: from its ledger, or from the thread it was fed to. */
+  private async fileDigest (index: number, ledger: BlockLedger): Promise<Buffer> {
+    if (!ledger.fedOutside) return ledger.digest()
+    const stream = this.hashStreams.get(index)
+    this.hashStreams.delete(index)
+    return stream === undefined ? ledger.digest() : await this.hashThread.end(stream)
   }
 
   private reportVerdict (index: number, block: number, verdict: BlockVerdict): void {
@@ -419,7 +452,7 @@ export class FileBlockSink implements BlockSink {
     try {
       const f = this.fileFor(fileIndex) // an empty file is created here
       await this.whenIdle(f)
-      const digest = ledger.digest()
+      const digest = await this.fileDigest(fileIndex, ledger)
       if (digest.equals(expected)) {
         f.closed = true
         // fsync and close in the thread pool: a synchronous fsync per file stalls receiving for milliseconds each
@@ -435,6 +468,7 @@ export class FileBlockSink implements BlockSink {
       } else {
         // The file starts over if a resume asks for it again: its blocks are checked afresh as they are rewritten.
         this.ledgers.delete(fileIndex)
+        this.hashStreams.delete(fileIndex)
         this.unassembled.delete(fileIndex)
       }
       this.report(fileIndex, digest, expected)
@@ -468,6 +502,7 @@ export class FileBlockSink implements BlockSink {
       try { closeSync(await f.fd) } catch (_) { /* already closed, or never opened */ }
     }
     this.openFiles.clear()
+    await this.hashThread.close()
     this.assembling.clear()
     this.assemblingOrder.clear()
     this.assemblingBytes = 0

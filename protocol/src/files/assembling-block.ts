@@ -12,11 +12,16 @@ export class AssemblingBlock {
   /** Block-relative ranges placed and not yet taken for writing. */
   private unwritten = new RangeSet()
 
+  /** The block's size (bytes): `bytes` is empty once lent to the file hash's thread. */
+  readonly length: number
+
   /** `bytes` is the whole block's room; `fileOffset` is where the block starts in its file. */
-  constructor (readonly fileIndex: number, readonly block: number, readonly fileOffset: number, readonly bytes: Buffer) {}
+  constructor (readonly fileIndex: number, readonly block: number, readonly fileOffset: number, readonly bytes: Buffer) {
+    this.length = bytes.length
+  }
 
   /** Every byte of the block is placed. */
-  get complete (): boolean { return this.placed.covers(0, this.bytes.length) }
+  get complete (): boolean { return this.placed.covers(0, this.length) }
 
   /** Bytes placed and not yet taken for writing. */
   get unwrittenBytes (): number { return this.unwritten.sizeBytes }

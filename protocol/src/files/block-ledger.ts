@@ -52,7 +52,11 @@ export class BlockLedger {
   /** CRC-32s a resume journal recorded, not yet checked against the disk. */
   private readonly recorded: Map<number, number>
 
-  constructor (readonly sizeBytes: number, recorded: ReadonlyMap<number, number> = new Map()) {
+  /**
+   * `feedFile`: where the bytes of a file of several blocks go, in order, for its SHA-256 (a thread, say; `digest()` is
+   * then the caller's to take). Without it the ledger hashes them itself.
+   */
+  constructor (readonly sizeBytes: number, recorded: ReadonlyMap<number, number> = new Map(), private readonly feedFile?: (bytes: Uint8Array) => void) {
     this.blocks = blockCount(sizeBytes)
     this.recorded = new Map(recorded)
   }
@@ -92,7 +96,8 @@ export class BlockLedger {
    * The bytes of `block` (from memory, or read back: shorter when the file is). Its CRC-32 is checked against a
    * recorded one (a mismatch, or a short read, forgets the block's bytes) and reported the first time; the frontier
    * block feeds the whole-file SHA-256. A block is checksummed here once per run and hashed once, so each byte costs
-   * one SHA-256 and one CRC-32 (a fifth of a SHA-256's CPU).
+   * one SHA-256 and one CRC-32 (a fifth of a SHA-256's CPU). `bytes` may be lent to `feedFile`: the caller must not
+   * use them afterwards.
    */
   consume (block: number, bytes: Uint8Array): BlockVerdict {
     const [s, e] = blockSpan(this.sizeBytes, block)
@@ -109,6 +114,7 @@ export class BlockLedger {
     this.recorded.delete(block)
     if (block === this.frontier) {
       if (this.blocks === 1) this.singleBlockDigest = createHash('sha256').update(bytes).digest()
+      else if (this.feedFile !== undefined) this.feedFile(bytes)
       else (this.fileHash ??= createHash('sha256')).update(bytes)
       this.frontier++
     }
@@ -117,6 +123,9 @@ export class BlockLedger {
     return { kind: 'checked', crc32: crc }
   }
 
-  /** The whole file's SHA-256; only once `complete`. */
+  /** Whether the whole-file SHA-256 is fed to `feedFile` (a file of several blocks given one) rather than taken here. */
+  get fedOutside (): boolean { return this.blocks > 1 && this.feedFile !== undefined }
+
+  /** The whole file's SHA-256; only once `complete`, and only when not `fedOutside`. */
   digest (): Buffer { return this.singleBlockDigest ?? (this.fileHash ?? createHash('sha256')).digest() }
 }

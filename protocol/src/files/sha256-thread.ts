@@ -44,10 +44,11 @@ export class Sha256Thread {
   /**
    * Feeds `bytes` to digest `stream` and resolves with them once hashed. `bytes` must be a whole ArrayBuffer (as
    * Buffer.allocUnsafe gives from 4 KiB up): it moves to the thread, and `bytes` is empty until then. Smaller views
-   * are copied first (moving them would take the pool they share with other buffers).
+   * are copied first (moving them would take the pool they share with other buffers). `early`: until the thread is up,
+   * send it a copy and hand `bytes` back at once (a sender's first blocks need not wait for the thread to start).
    */
-  async update (stream: number, bytes: Buffer): Promise<Buffer> {
-    if (!this.started) {
+  async update (stream: number, bytes: Buffer, early = true): Promise<Buffer> {
+    if (!this.started && early) {
       // Until the thread is up (50-150 ms here), it gets a copy and the caller keeps its bytes: the first blocks of a
       // transfer go out at once instead of waiting for the thread to start. A failure still reaches `end`.
       const copy = new Uint8Array(bytes).buffer
