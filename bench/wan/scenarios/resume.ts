@@ -77,7 +77,7 @@ export async function resumeScenario (lab: WanLab, options: ScenarioOptions): Pr
       const journal = join(work, `journal-${side}`)
       options.log(`kill -9 the ${side} at ~${killAtFraction * 100} % …`)
       const first = await attempt(lab, sourcePath, destination, journal, side, options.maxSeconds * 1000)
-      // What the journal holds at the restart: payload bytes on disk, and integrity blocks with a recorded SHA-256.
+      // What the journal holds at the restart: payload bytes on disk, and integrity blocks with a recorded CRC-32.
       const saved = existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : undefined
       const heldBytes = (saved?.receivedRanges ?? []).reduce((n, [a, b]) => n + b - a, 0)
       const recordedBlocks = Object.values(saved?.blockCrc32 ?? {}).reduce((n, list) => n + list.filter(c => c !== null).length, 0)
@@ -111,7 +111,7 @@ export async function resumeScenario (lab: WanLab, options: ScenarioOptions): Pr
       at: new Date().toISOString(),
       summary: `${sizeBytes / 2 ** 20} MiB over ${profile.capacityMbps} Mbit/s, ${profile.rttMs} ms, ${profile.lossPct} % loss. One side is SIGKILLed when the receiver reports ~${killAtFraction * 100} % done, ` +
         'the other stopped; then both restart with a fresh session, the same destination and the same journal. Wire MiB are the IP bytes the emulator carried A → B (headers and repairs included). ' +
-        'journaledMiB: bytes the journal held at the restart (recordedBlocks: ~1 MiB blocks with a SHA-256, re-read and checked before the resumed sync); resumedPayloadMiB: payload the resumed sender sent, of which resumedRetransmittedMiB were repairs of its own losses; ' +
+        'journaledMiB: bytes the journal held at the restart (recordedBlocks: ~1 MiB blocks with a CRC-32, re-read and checked before the resumed sync); resumedPayloadMiB: payload the resumed sender sent, of which resumedRetransmittedMiB were repairs of its own losses; ' +
         'resentBeyondJournalMiB: first sends beyond what the journal lacked (0 = nothing held was sent again).',
       rows
     }
