@@ -5,6 +5,7 @@ import type { ManifestEntry } from '../manifest/manifest.js'
 import { validateRelativePath } from '../manifest/validate-relative-path.js'
 import { AssemblingBlock } from '../files/assembling-block.js'
 import { Sha256Thread } from '../files/sha256-thread.js'
+import { SpareBuffers } from '../files/spare-buffers.js'
 import { BlockLedger, INTEGRITY_BLOCK_BYTES, blockSpan, type BlockVerdict } from '../files/block-ledger.js'
 import type { BlockSink, SinkListener, SinkRefusal, SinkResume } from '../session/block-io.js'
 
@@ -17,7 +18,7 @@ export const MAX_QUEUED_WRITE_BYTES = 48 << 20
  * its bytes are written as they are, and it is read back to be checked and hashed once complete (long, lossy paths only).
  */
 export const MAX_ASSEMBLING_BYTES = 32 << 20
-/** Full-size block buffers kept for reuse: a fresh 1 MiB buffer costs page faults on every use. */
+/** Full-size block buffers kept for reuse (fresh memory costs page faults: SpareBuffers). */
 const SPARE_BLOCK_BUFFERS = 4
 /**
  * Bytes written to a file between background data syncs. The fsync before a file takes its name then has at most this
@@ -87,7 +88,7 @@ export class FileBlockSink implements BlockSink {
   private assemblingBytes = 0
   /** Per file, blocks some of whose bytes reached the disk without passing through memory: checked by reading back. */
   private readonly unassembled = new Map<number, Set<number>>()
-  private readonly spareBlocks: Buffer[] = []
+  private readonly spareBlocks = new SpareBuffers(INTEGRITY_BLOCK_BYTES, SPARE_BLOCK_BUFFERS)
   /**
    * The whole-file SHA-256 of files of several blocks, computed in a thread: the main thread opens datagrams and takes
    * writes, and a SHA-256 there (~0.7 ms per block) slowed it enough to drop datagrams at loopback rates. Blocks move to
@@ -217,7 +218,7 @@ export class FileBlockSink implements BlockSink {
     if (this.unassembled.get(fileIndex)?.has(block) === true || ledger.onDisk.intersects(start, end)) return undefined
     const length = end - start
     while (this.assemblingBytes + length > MAX_ASSEMBLING_BYTES && this.assemblingOrder.size > 0) this.letGo(this.assemblingOrder.values().next().value!)
-    const bytes = length === INTEGRITY_BLOCK_BYTES ? (this.spareBlocks.pop() ?? Buffer.allocUnsafe(length)) : Buffer.allocUnsafe(length)
+    const bytes = length === INTEGRITY_BLOCK_BYTES ? this.spareBlocks.take() : Buffer.allocUnsafe(length)
     const created = new AssemblingBlock(fileIndex, block, start, bytes)
     if (blocks === undefined) { blocks = new Map(); this.assembling.set(fileIndex, blocks) }
     blocks.set(block, created)
@@ -244,8 +245,8 @@ export class FileBlockSink implements BlockSink {
     this.assemblingBytes -= held.length
     if (reuse) {
       // All its writes completed (it was checked once on disk): its buffer may serve another block — unless it went to
-      // the hash thread (then empty here), which hands it back to spareBlock().
-      this.spareBlock(held.bytes)
+      // the hash thread (then empty here), which hands it back itself.
+      this.spareBlocks.give(held.bytes)
       return
     }
     // Over the memory bound: what it holds goes to disk (its buffer stays with those writes); the rest of the block
@@ -377,17 +378,12 @@ export class FileBlockSink implements BlockSink {
     if (ledger.complete && this.expected.has(index)) void this.verify(index)
   }
 
-  /** Keeps a full-size block buffer nothing uses any more for the next block to assemble. */
-  private spareBlock (bytes: Buffer): void {
-    if (bytes.length === INTEGRITY_BLOCK_BYTES && bytes.byteOffset === 0 && bytes.buffer.byteLength === INTEGRITY_BLOCK_BYTES && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(bytes)
-  }
-
-  /** The next bytes of file `index`, in order, to its SHA-256 in the thread; the buffer moves there now and comes back to spareBlock(). */
+  /** The next bytes of file `index`, in order, to its SHA-256 in the thread; the buffer moves there now and comes back to spareBlocks. */
   private feedFileHash (index: number, bytes: Uint8Array): void {
     let stream = this.hashStreams.get(index)
     if (stream === undefined) { stream = this.hashThread.begin(); this.hashStreams.set(index, stream) }
     // early = false: the buffer moves even before the thread is up, so it is never in two places.
-    this.hashThread.update(stream, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), false).then(back => this.spareBlock(back), (err: Error) => {
+    this.hashThread.update(stream, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), false).then(back => this.spareBlocks.give(back), (err: Error) => {
       if (!this.closing) this.fail('FERRY_PROTOCOL_SINK_WRITE', `hashing ${this.entries[index]!.relativePath} failed: ${err.message}`)
     })
   }

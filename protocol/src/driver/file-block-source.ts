@@ -4,6 +4,7 @@ import { close, open, read } from 'node:fs'
 import type { BlockSource } from '../session/block-io.js'
 import { SmallFileReader } from './small-file-reader.js'
 import { Sha256Thread } from '../files/sha256-thread.js'
+import { SpareBuffers } from '../files/spare-buffers.js'
 import { INTEGRITY_BLOCK_BYTES } from '../files/block-ledger.js'
 
 /** Block size: the integrity block's, a whole number of datagram payloads (~1 MiB), so no datagram straddles two blocks. */
@@ -16,10 +17,7 @@ const MAX_CACHED_BYTES = 64 * SOURCE_BLOCK_BYTES
 const MAX_PARALLEL_READS = 16
 /** …as long as they add up to no more than this (bytes): four whole blocks, as many small files as fit. */
 const MAX_PARALLEL_READ_BYTES = 4 * SOURCE_BLOCK_BYTES
-/**
- * Full-size block buffers kept for reuse once a block is evicted: a fresh ~1 MiB buffer is fresh memory, and its first
- * touch costs a page fault per 4 KiB (~17 µs each on a VM measured here: more than hashing the block).
- */
+/** Full-size block buffers kept for reuse once a block is evicted (fresh memory costs page faults: SpareBuffers). */
 const SPARE_BLOCK_BUFFERS = 16
 
 export interface SourceFile {
@@ -50,7 +48,7 @@ export class FileBlockSource implements BlockSource {
   private readonly descriptors = new Map<number, OpenDescriptor>()
   private readonly pendingReloads = new Set<string>()
   /** Evicted full-size block buffers, reused by the next reads (views the session took were used at once: it copies them into datagrams). */
-  private readonly spareBlocks: Buffer[] = []
+  private readonly spareBlocks = new SpareBuffers(SOURCE_BLOCK_BYTES, SPARE_BLOCK_BUFFERS)
   /** Where each file starts if the files were laid end to end: read-ahead is measured in bytes across files. */
   private readonly fileStarts: number[] = []
   /** The next block the sequential reader asks for. */
@@ -114,7 +112,7 @@ export class FileBlockSource implements BlockSource {
       const fd = await opened
       const start = block * SOURCE_BLOCK_BYTES
       const length = Math.min(SOURCE_BLOCK_BYTES, this.files[fileIndex]!.sizeBytes - start)
-      const buf = (length === SOURCE_BLOCK_BYTES ? this.spareBlocks.pop() : undefined) ?? Buffer.allocUnsafe(length)
+      const buf = length === SOURCE_BLOCK_BYTES ? this.spareBlocks.take() : Buffer.allocUnsafe(length)
       for (let got = 0; got < length;) {
         const n = await new Promise<number>((resolve, reject) => read(fd, buf, got, length - got, start + got, (err, bytes) => err === null ? resolve(bytes) : reject(err)))
         if (n === 0) throw new Error(`${this.files[fileIndex]!.absolutePath} is shorter than announced (it changed while being sent)`)
@@ -202,7 +200,7 @@ export class FileBlockSource implements BlockSource {
     if (keep) this.inHashThread.add(key)
     this.hashThread.update(this.readerStream ??= this.hashThread.begin(), bytes).then(back => {
       this.inHashThread.delete(key)
-      if (!keep) this.recycle(back)
+      if (!keep) this.spareBlocks.give(back)
       if (this.closed || !keep) return
       this.store(key, back)
       this.onReady()
@@ -223,12 +221,7 @@ export class FileBlockSource implements BlockSource {
     this.cache.delete(key)
     this.cachedBytes -= b.bytes.length
     if (b.bytes === this.lastBytes) { this.lastBytes = undefined; this.lastFile = -1 }
-    this.recycle(b.bytes)
-  }
-
-  /** Keeps a block buffer nothing refers to any more for the next read (only whole, full-size ones). */
-  private recycle (bytes: Buffer): void {
-    if (bytes.length === SOURCE_BLOCK_BYTES && bytes.byteOffset === 0 && bytes.buffer.byteLength === SOURCE_BLOCK_BYTES && this.spareBlocks.length < SPARE_BLOCK_BUFFERS) this.spareBlocks.push(bytes)
+    this.spareBlocks.give(b.bytes)
   }
 
   private fail (err: Error): void {
