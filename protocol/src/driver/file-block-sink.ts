@@ -388,12 +388,12 @@ export class FileBlockSink implements BlockSink {
     })
   }
 
-  /** The whole-file SHA-256 of a complete file: from its ledger, or from the thread it was fed to. */
+  /** The whole-file SHA-256 of a complete file: from the thread its bytes were fed to, else (one block) from its ledger. */
   private async fileDigest (index: number, ledger: BlockLedger): Promise<Buffer> {
-    if (!ledger.fedOutside) return ledger.digest()
     const stream = this.hashStreams.get(index)
+    if (stream === undefined) return ledger.digest()
     this.hashStreams.delete(index)
-    return stream === undefined ? ledger.digest() : await this.hashThread.end(stream)
+    return await this.hashThread.end(stream)
   }
 
   private reportVerdict (index: number, block: number, verdict: BlockVerdict): void {
@@ -464,7 +464,6 @@ export class FileBlockSink implements BlockSink {
       } else {
         // The file starts over if a resume asks for it again: its blocks are checked afresh as they are rewritten.
         this.ledgers.delete(fileIndex)
-        this.hashStreams.delete(fileIndex)
         this.unassembled.delete(fileIndex)
       }
       this.report(fileIndex, digest, expected)

@@ -123,9 +123,6 @@ export class BlockLedger {
     return { kind: 'checked', crc32: crc }
   }
 
-  /** Whether the whole-file SHA-256 is fed to `feedFile` (a file of several blocks given one) rather than taken here. */
-  get fedOutside (): boolean { return this.blocks > 1 && this.feedFile !== undefined }
-
-  /** The whole file's SHA-256; only once `complete`, and only when not `fedOutside`. */
+  /** The whole file's SHA-256; only once `complete`, and only when its bytes were not fed to `feedFile`. */
   digest (): Buffer { return this.singleBlockDigest ?? (this.fileHash ?? createHash('sha256')).digest() }
 }
