@@ -21,21 +21,22 @@ export interface HeldDatagram {
 }
 
 export class HeldDatagrams {
-  private readonly byConnection = new Map<string, HeldDatagram[]>()
+  /** By the short connection id (SPEC.md §3.1): all a datagram names. */
+  private readonly byConnection = new Map<number, HeldDatagram[]>()
   /** Datagrams handed to their session once it was ready. */
   delivered = 0
   /** Datagrams dropped: beyond MAX_HELD_DATAGRAMS, older than MAX_HOLD_MS, or their session was never created. */
   dropped = 0
 
-  /** Whether datagrams for `connectionId` are being held. */
-  has (connectionId: string): boolean { return this.byConnection.has(connectionId) }
+  /** Whether datagrams for `shortId` are being held. */
+  has (shortId: number): boolean { return this.byConnection.has(shortId) }
 
-  /** Starts holding datagrams for `connectionId` (a session for it is being prepared). */
-  reserve (connectionId: string): void { this.byConnection.set(connectionId, []) }
+  /** Starts holding datagrams for `shortId` (a session for it is being prepared). */
+  reserve (shortId: number): void { this.byConnection.set(shortId, []) }
 
-  /** Keeps a copy of `datagram` when `connectionId` is reserved and has room; returns false when it is not reserved. */
-  hold (connectionId: string, datagram: Buffer, source: DatagramSource, receivedMs: number): boolean {
-    const held = this.byConnection.get(connectionId)
+  /** Keeps a copy of `datagram` when `shortId` is reserved and has room; returns false when it is not reserved. */
+  hold (shortId: number, datagram: Buffer, source: DatagramSource, receivedMs: number): boolean {
+    const held = this.byConnection.get(shortId)
     if (held === undefined) return false
     // Oldest kept, newest dropped: the initiator's hello comes first.
     if (held.length >= MAX_HELD_DATAGRAMS) { this.dropped++; return true }
@@ -44,9 +45,9 @@ export class HeldDatagrams {
   }
 
   /** Ends the reservation and returns, in arrival order, the datagrams young enough to deliver at `nowMs`. */
-  release (connectionId: string, nowMs: number): HeldDatagram[] {
-    const held = this.byConnection.get(connectionId) ?? []
-    this.byConnection.delete(connectionId)
+  release (shortId: number, nowMs: number): HeldDatagram[] {
+    const held = this.byConnection.get(shortId) ?? []
+    this.byConnection.delete(shortId)
     const fresh = held.filter(d => nowMs - d.receivedMs <= MAX_HOLD_MS)
     this.delivered += fresh.length
     this.dropped += held.length - fresh.length
@@ -54,9 +55,9 @@ export class HeldDatagrams {
   }
 
   /** Ends the reservation and drops what it held: the session was not created. */
-  discard (connectionId: string): void {
-    this.dropped += this.byConnection.get(connectionId)?.length ?? 0
-    this.byConnection.delete(connectionId)
+  discard (shortId: number): void {
+    this.dropped += this.byConnection.get(shortId)?.length ?? 0
+    this.byConnection.delete(shortId)
   }
 
   /** Drops everything held (the endpoint closes). */

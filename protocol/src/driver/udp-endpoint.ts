@@ -78,9 +78,6 @@ export class RunningTransfer implements PromiseLike<TransferResult> {
 
 function nowMs (): number { return performance.now() }
 
-/** The key datagrams are held under for a session being prepared: its short connection id, all a datagram names (SPEC.md §3.1). */
-function heldKey (shortId: number): string { return shortId.toString(16) }
-
 export class UdpEndpoint {
   private readonly sessions = new Map<string, Entry>()
   /** Live sessions by the short connection id the wire carries (SPEC.md §3.1): almost always one each. */
@@ -104,7 +101,7 @@ export class UdpEndpoint {
   unauthenticatedDatagrams = 0
   /**
    * Datagrams for receiving sessions still being prepared (reading their journal), handed over once they exist; keyed
-   * by heldKey(), the short connection id, since that is all a datagram names.
+   * by the short connection id, since that is all a datagram names.
    */
   private readonly held = new HeldDatagrams()
   /** The socket; set once by bind(), before any datagram can arrive. */
@@ -169,7 +166,7 @@ export class UdpEndpoint {
     if (shortId !== this.lastShortId || entries === undefined) {
       entries = shortId === undefined ? undefined : this.sessionsByShortId.get(shortId)
       if (entries === undefined) {
-        if (shortId === undefined || !this.held.hold(heldKey(shortId), msg, source, receivedMs)) this.unknownDatagrams++
+        if (shortId === undefined || !this.held.hold(shortId, msg, source, receivedMs)) this.unknownDatagrams++
         this.wake()
         return
       }
@@ -280,7 +277,7 @@ export class UdpEndpoint {
     // The session exists only once its journal is read; datagrams arriving meanwhile (a first flight) are held for it.
     const { connectionId } = options
     // (Held by short id: should a live session share it, that session gets them, and this one's sender repairs them.)
-    const held = heldKey(shortConnectionId(connectionId))
+    const held = shortConnectionId(connectionId)
     const holding = !this.closed && !this.sessions.has(connectionId) && !this.held.has(held)
     if (holding) this.held.reserve(held)
     const prepared = (async () => {
@@ -360,7 +357,7 @@ export class UdpEndpoint {
         return start(journal)
       } finally {
         // Before the session's first turn, so its reply answers the held hello at once.
-        if (holding) this.deliverHeld(connectionId, ref.session)
+        if (holding) this.deliverHeld(held, connectionId, ref.session)
       }
     }, err => {
       if (holding) this.held.discard(held)
@@ -377,9 +374,8 @@ export class UdpEndpoint {
     return handle
   }
 
-  /** Hands `session` the datagrams held for its connection id while it was prepared; drops them if it was not registered. */
-  private deliverHeld (connectionId: string, session: ReceiverSession | undefined): void {
-    const held = heldKey(session?.shortConnectionId ?? shortConnectionId(connectionId))
+  /** Hands `session` the datagrams held under `held` (its short id) while it was prepared; drops them if it was not registered. */
+  private deliverHeld (held: number, connectionId: string, session: ReceiverSession | undefined): void {
     if (session === undefined || this.sessions.get(connectionId)?.session !== session) { this.held.discard(held); return }
     for (const d of this.held.release(held, nowMs())) this.onDatagram(d.bytes, d.source, d.receivedMs)
   }
