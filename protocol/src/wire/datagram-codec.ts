@@ -75,13 +75,9 @@ export function shortConnectionId (connectionIdHex: string): number {
 /** Writes the header at offset 0 of `buf`. */
 export function writeHeader (buf: Uint8Array, header: PacketHeader): void {
   buf[0] = (WIRE_VERSION << 6) | header.type
-  const id = header.shortConnectionId
-  buf[1] = id >>> 24; buf[2] = (id >>> 16) & 0xff; buf[3] = (id >>> 8) & 0xff; buf[4] = id & 0xff
-  // `>>> 0` keeps the low 32 bits of any safe integer.
-  const pn = header.packetNumber >>> 0
-  buf[5] = pn >>> 24; buf[6] = (pn >>> 16) & 0xff; buf[7] = (pn >>> 8) & 0xff; buf[8] = pn & 0xff
-  const ts = header.timestampTicks >>> 0
-  buf[9] = ts >>> 24; buf[10] = (ts >>> 16) & 0xff; buf[11] = (ts >>> 8) & 0xff; buf[12] = ts & 0xff
+  writeU32(buf, 1, header.shortConnectionId)
+  writeU32(buf, 5, header.packetNumber)
+  writeU32(buf, 9, header.timestampTicks)
 }
 
 /** Reads and checks the header; throws FERRY_PROTOCOL_DECODE on a short datagram, another version or an unknown type. */
@@ -103,6 +99,12 @@ export function peekShortConnectionId (buf: Uint8Array): number | undefined {
 
 function readU32 (buf: Uint8Array, at: number): number {
   return ((buf[at]! << 24) >>> 0) + (buf[at + 1]! << 16) + (buf[at + 2]! << 8) + buf[at + 3]!
+}
+
+/** Writes the low 32 bits of `value` (any safe integer: `>>> 0` keeps them), big-endian. */
+function writeU32 (buf: Uint8Array, at: number, value: number): void {
+  const v = value >>> 0
+  buf[at] = v >>> 24; buf[at + 1] = (v >>> 16) & 0xff; buf[at + 2] = (v >>> 8) & 0xff; buf[at + 3] = v & 0xff
 }
 
 /** Upper bound on a body's encoded size, so callers can size buffers. */
@@ -130,7 +132,7 @@ export function writeBody (buf: Uint8Array, offset: number, frame: Frame): numbe
       const off = frame.globalOffset
       const high = Math.floor(off / 0x100000000)
       buf[o] = (high >>> 8) & 0xff; buf[o + 1] = high & 0xff
-      buf[o + 2] = (off >>> 24) & 0xff; buf[o + 3] = (off >>> 16) & 0xff; buf[o + 4] = (off >>> 8) & 0xff; buf[o + 5] = off & 0xff
+      writeU32(buf, o + 2, off)
       buf.set(frame.payload, o + DATA_FRAME_HEADER_BYTES)
       return o + DATA_FRAME_HEADER_BYTES + frame.payload.length
     }
