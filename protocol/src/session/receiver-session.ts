@@ -47,7 +47,7 @@ export class ReceiverSession extends SessionCore implements SinkListener {
   private readonly finishing = new Set<number>()
   readonly verified = new Set<number>()
   private resuming: boolean
-  /** SHA-256 of each integrity block hashed on disk, by file then block (SPEC.md §5.2): what a journal records. */
+  /** CRC-32 of each integrity block checked on disk, by file then block (SPEC.md §5.2): what a journal records. */
   private readonly blockCrc32 = new Map<number, Map<number, number>>()
   /** Complete blocks a resumed session holds that the sink has not read back yet: no sync, no file verdict before it is 0 (SPEC.md §9). */
   private uncheckedBlocks = new Map<number, Set<number>>()
@@ -309,15 +309,23 @@ export class ReceiverSession extends SessionCore implements SinkListener {
     if (this.verified.size === layout.files.length && this.received.covers(0, layout.totalBytes)) this.closeSuccessfully(nowMs)
   }
 
-  private onManifestChunk (frame: DataFrame, nowMs: number): void {
-    const offset = frame.globalOffset
+  /** Keeps a copy of a chunk of the manifest region; a misaligned one closes the session (SPEC.md §5.1). */
+  private keepManifestChunk (offset: number, payload: Uint8Array, nowMs: number): 'kept' | 'duplicate' | 'misaligned' {
     if (offset % MAX_PAYLOAD_BYTES !== 0) {
       this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'misaligned manifest chunk', nowMs)
-      return
+      return 'misaligned'
     }
-    if (this.manifestChunks.has(offset)) { this.dropped.duplicate++; return }
-    this.manifestChunks.set(offset, Buffer.from(frame.payload))
-    this.received.add(offset, offset + frame.payload.length)
+    if (this.manifestChunks.has(offset)) return 'duplicate'
+    this.manifestChunks.set(offset, Buffer.from(payload))
+    this.received.add(offset, offset + payload.length)
+    return 'kept'
+  }
+
+  private onManifestChunk (frame: DataFrame, nowMs: number): void {
+    const offset = frame.globalOffset
+    const kept = this.keepManifestChunk(offset, frame.payload, nowMs)
+    if (kept === 'duplicate') this.dropped.duplicate++
+    if (kept !== 'kept') return
     if (offset === 0) {
       const announced = ManifestLayout.announcedManifestBytes(frame.payload)
       if (announced === undefined) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'first manifest chunk too short', nowMs); return }
@@ -329,10 +337,7 @@ export class ReceiverSession extends SessionCore implements SinkListener {
       this.early = []
       for (const f of early) {
         if (f.globalOffset >= regionBytes) { this.early.push(f); continue }
-        if (f.globalOffset % MAX_PAYLOAD_BYTES !== 0) { this.closeLocally('FERRY_PROTOCOL_VIOLATION', 'misaligned manifest chunk', nowMs); return }
-        if (this.manifestChunks.has(f.globalOffset)) continue
-        this.manifestChunks.set(f.globalOffset, f.payload)
-        this.received.add(f.globalOffset, f.globalOffset + f.payload.length)
+        if (this.keepManifestChunk(f.globalOffset, f.payload, nowMs) === 'misaligned') return
       }
     }
     const regionBytes = this.manifestRegionBytes
